@@ -1,0 +1,64 @@
+/*
+ * Convolutions: general conv2d, depthwise 3x3, pointwise 1x1. int8 NHWC.
+ *
+ * Each op has a reference kernel (*_ref, portable C, the definition of the
+ * result), a DSP kernel (*_dsp, ARMv7E-M SMLAD; also built on the host with C
+ * models of the instructions) and a dispatching entry point without suffix
+ * (runtime/src/se_dispatch.c picks the variant for the build target).
+ *
+ * Common arguments:
+ *   ctx      scratch buffer of at least *_get_buffer_size() bytes (4-byte aligned)
+ *   params   zero points, stride, padding, output clamp (se_conv_params)
+ *   quant    per-output-channel requantization, arrays of C_out
+ *   bias     int32 [C_out], scale input_scale * weight_scale[c]; may be NULL
+ * Output element: clamp(requantize(bias[c] + sum w * (x - input_zp)) + output_zp, act.min, act.max).
+ * Padding contributes x = input_zp (i.e. a real zero).
+ */
+#ifndef TINYFORMER_RUNTIME_SE_CONV_H
+#define TINYFORMER_RUNTIME_SE_CONV_H
+
+#include "se_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* General conv2d. input [N, H, W, C_in]; filter dims {n = C_out, h = KH, w = KW,
+ * c = C_in}, layout [C_out, KH, KW, C_in]; output [N, H_out, W_out, C_out]
+ * with H_out = (H + 2*pad_h - KH) / stride_h + 1 (bottom padding may be smaller
+ * than pad_h; the given output dims decide). */
+int32_t se_conv2d_s8_get_buffer_size(const se_dims *input_dims, const se_dims *filter_dims);
+int32_t se_conv2d_s8_ref_get_buffer_size(const se_dims *input_dims, const se_dims *filter_dims);
+int32_t se_conv2d_s8_dsp_get_buffer_size(const se_dims *input_dims, const se_dims *filter_dims);
+
+#define SE_CONV2D_S8_ARGS                                                                          \
+    const se_context *ctx, const se_conv_params *params, const se_per_channel_quant *quant,        \
+        const se_dims *input_dims, const int8_t *input, const se_dims *filter_dims,                 \
+        const int8_t *filter, const int32_t *bias, const se_dims *output_dims, int8_t *output
+se_status se_conv2d_s8(SE_CONV2D_S8_ARGS);
+se_status se_conv2d_s8_ref(SE_CONV2D_S8_ARGS);
+se_status se_conv2d_s8_dsp(SE_CONV2D_S8_ARGS);
+
+/* Depthwise 3x3, channel multiplier 1, stride 1 or 2. filter dims {n = 1,
+ * h = 3, w = 3, c = C}, layout [3, 3, C]; output [N, H_out, W_out, C]. */
+int32_t se_depthwise_conv3x3_s8_get_buffer_size(const se_dims *input_dims);
+int32_t se_depthwise_conv3x3_s8_ref_get_buffer_size(const se_dims *input_dims);
+int32_t se_depthwise_conv3x3_s8_dsp_get_buffer_size(const se_dims *input_dims);
+se_status se_depthwise_conv3x3_s8(SE_CONV2D_S8_ARGS);
+se_status se_depthwise_conv3x3_s8_ref(SE_CONV2D_S8_ARGS);
+se_status se_depthwise_conv3x3_s8_dsp(SE_CONV2D_S8_ARGS);
+
+/* Pointwise 1x1, stride 1, no padding. filter dims {n = C_out, h = 1, w = 1,
+ * c = C_in}, layout [C_out, C_in]; output [N, H, W, C_out]. */
+int32_t se_conv1x1_s8_get_buffer_size(const se_dims *input_dims);
+int32_t se_conv1x1_s8_ref_get_buffer_size(const se_dims *input_dims);
+int32_t se_conv1x1_s8_dsp_get_buffer_size(const se_dims *input_dims);
+se_status se_conv1x1_s8(SE_CONV2D_S8_ARGS);
+se_status se_conv1x1_s8_ref(SE_CONV2D_S8_ARGS);
+se_status se_conv1x1_s8_dsp(SE_CONV2D_S8_ARGS);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* TINYFORMER_RUNTIME_SE_CONV_H */

@@ -1,0 +1,98 @@
+/*
+ * ARMv7E-M DSP intrinsics used by the *_dsp kernels (internal header).
+ *
+ * On a target with the DSP extension these map to the ACLE intrinsics (one
+ * instruction each). Everywhere else they are exact C models of the same
+ * instructions, so the DSP kernels build and are tested bit-for-bit against
+ * the reference kernels on the host as well as on the emulated Cortex-M7.
+ */
+#ifndef TINYFORMER_RUNTIME_SE_DSP_INTRINSICS_H
+#define TINYFORMER_RUNTIME_SE_DSP_INTRINSICS_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "se_fixedpoint.h"
+
+#if defined(__ARM_FEATURE_DSP) && __ARM_FEATURE_DSP
+#include <arm_acle.h>
+#define SE_HAVE_ARM_DSP 1
+#else
+#define SE_HAVE_ARM_DSP 0
+#endif
+
+/* Unaligned little-endian 32-bit load of four int8 values (one LDR on M7). */
+SE_INLINE uint32_t se_read_u32(const int8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4);
+    return v;
+}
+
+SE_INLINE void se_write_u32(int8_t *p, uint32_t v) { memcpy(p, &v, 4); }
+
+SE_INLINE uint32_t se_ror(uint32_t v, uint32_t r)
+{
+    r &= 31u;
+    return r == 0u ? v : (v >> r) | (v << (32u - r));
+}
+
+#if SE_HAVE_ARM_DSP
+
+SE_INLINE uint32_t se_sxtb16(uint32_t x) { return __sxtb16(x); }
+/* SXTB16 of x rotated right by 8: bytes 1 and 3 sign-extended. */
+SE_INLINE uint32_t se_sxtb16_ror8(uint32_t x) { return __sxtb16(se_ror(x, 8)); }
+SE_INLINE uint32_t se_sxtab16(uint32_t acc, uint32_t x) { return __sxtab16(acc, x); }
+SE_INLINE int32_t se_smlad(uint32_t x, uint32_t y, int32_t acc) { return __smlad(x, y, acc); }
+SE_INLINE int32_t se_smuad(uint32_t x, uint32_t y) { return __smuad(x, y); }
+SE_INLINE uint32_t se_pkhbt(uint32_t lo, uint32_t hi) { return (lo & 0xFFFFu) | (hi << 16); }
+SE_INLINE uint32_t se_pkhtb(uint32_t hi, uint32_t lo) { return (hi & 0xFFFF0000u) | (lo >> 16); }
+SE_INLINE uint32_t se_qadd16(uint32_t x, uint32_t y) { return __qadd16(x, y); }
+SE_INLINE uint32_t se_sadd16(uint32_t x, uint32_t y) { return __sadd16(x, y); }
+SE_INLINE uint32_t se_ssub16(uint32_t x, uint32_t y) { return __ssub16(x, y); }
+
+#else
+
+SE_INLINE int32_t se_lo16(uint32_t x) { return (int32_t)(int16_t)(x & 0xFFFFu); }
+SE_INLINE int32_t se_hi16(uint32_t x) { return (int32_t)(int16_t)(x >> 16); }
+SE_INLINE uint32_t se_pack16(int32_t lo, int32_t hi)
+{
+    return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
+}
+
+SE_INLINE uint32_t se_sxtb16(uint32_t x)
+{
+    return se_pack16((int8_t)(x & 0xFFu), (int8_t)((x >> 16) & 0xFFu));
+}
+SE_INLINE uint32_t se_sxtb16_ror8(uint32_t x) { return se_sxtb16(se_ror(x, 8)); }
+SE_INLINE uint32_t se_sxtab16(uint32_t acc, uint32_t x)
+{
+    return se_pack16(se_lo16(acc) + (int8_t)(x & 0xFFu), se_hi16(acc) + (int8_t)((x >> 16) & 0xFFu));
+}
+/* SMLAD: acc + lo*lo + hi*hi. The C model uses wrapping 32-bit addition as
+ * the instruction does (the Q flag is never read by the kernels). */
+SE_INLINE int32_t se_smlad(uint32_t x, uint32_t y, int32_t acc)
+{
+    uint32_t r = (uint32_t)acc + (uint32_t)(se_lo16(x) * se_lo16(y)) + (uint32_t)(se_hi16(x) * se_hi16(y));
+    return (int32_t)r;
+}
+SE_INLINE int32_t se_smuad(uint32_t x, uint32_t y) { return se_smlad(x, y, 0); }
+SE_INLINE uint32_t se_pkhbt(uint32_t lo, uint32_t hi) { return (lo & 0xFFFFu) | (hi << 16); }
+SE_INLINE uint32_t se_pkhtb(uint32_t hi, uint32_t lo) { return (hi & 0xFFFF0000u) | (lo >> 16); }
+SE_INLINE int32_t se_sat16(int32_t v) { return v < -32768 ? -32768 : (v > 32767 ? 32767 : v); }
+SE_INLINE uint32_t se_qadd16(uint32_t x, uint32_t y)
+{
+    return se_pack16(se_sat16(se_lo16(x) + se_lo16(y)), se_sat16(se_hi16(x) + se_hi16(y)));
+}
+SE_INLINE uint32_t se_sadd16(uint32_t x, uint32_t y)
+{
+    return se_pack16(se_lo16(x) + se_lo16(y), se_hi16(x) + se_hi16(y));
+}
+SE_INLINE uint32_t se_ssub16(uint32_t x, uint32_t y)
+{
+    return se_pack16(se_lo16(x) - se_lo16(y), se_hi16(x) - se_hi16(y));
+}
+
+#endif /* SE_HAVE_ARM_DSP */
+
+#endif /* TINYFORMER_RUNTIME_SE_DSP_INTRINSICS_H */
