@@ -40,8 +40,14 @@ SE_INLINE uint32_t se_ror(uint32_t v, uint32_t r)
 #if SE_HAVE_ARM_DSP
 
 SE_INLINE uint32_t se_sxtb16(uint32_t x) { return __sxtb16(x); }
-/* SXTB16 of x rotated right by 8: bytes 1 and 3 sign-extended. */
-SE_INLINE uint32_t se_sxtb16_ror8(uint32_t x) { return __sxtb16(se_ror(x, 8)); }
+/* SXTB16 of x rotated right by 8: bytes 1 and 3 sign-extended. GCC 12 does not fold
+ * the rotation into the instruction (ROR + SXTB16), so the operand form is spelled out. */
+SE_INLINE uint32_t se_sxtb16_ror8(uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
 SE_INLINE uint32_t se_sxtab16(uint32_t acc, uint32_t x) { return __sxtab16(acc, x); }
 SE_INLINE int32_t se_smlad(uint32_t x, uint32_t y, int32_t acc) { return __smlad(x, y, acc); }
 SE_INLINE int32_t se_smuad(uint32_t x, uint32_t y) { return __smuad(x, y); }
@@ -94,5 +100,18 @@ SE_INLINE uint32_t se_ssub16(uint32_t x, uint32_t y)
 }
 
 #endif /* SE_HAVE_ARM_DSP */
+
+/* SXTAB16 with the operand rotated right by 8: acc + (bytes 1 and 3 of x, sign-extended),
+ * per 16-bit half (wrapping). One instruction on the DSP target. */
+#if SE_HAVE_ARM_DSP
+SE_INLINE uint32_t se_sxtab16_ror8(uint32_t acc, uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(acc), "r"(x));
+    return r;
+}
+#else
+SE_INLINE uint32_t se_sxtab16_ror8(uint32_t acc, uint32_t x) { return se_sxtab16(acc, se_ror(x, 8)); }
+#endif
 
 #endif /* TINYFORMER_RUNTIME_SE_DSP_INTRINSICS_H */
