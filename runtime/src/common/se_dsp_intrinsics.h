@@ -114,4 +114,54 @@ SE_INLINE uint32_t se_sxtab16_ror8(uint32_t acc, uint32_t x)
 SE_INLINE uint32_t se_sxtab16_ror8(uint32_t acc, uint32_t x) { return se_sxtab16(acc, se_ror(x, 8)); }
 #endif
 
+/* SMLABB / SMLATT: acc + bottom*bottom or top*top signed 16-bit halves (one MAC,
+ * wrapping); per-channel MACs of the depthwise kernel where lanes are channels.
+ * se_max_s8x4 / se_min_s8x4: per-byte signed max / min (SSUB8 sets the GE flags,
+ * SEL picks per byte; kept in one asm block so nothing can come between them).
+ * se_shadd16: per 16-bit half (x + y) >> 1, arithmetic. */
+#if SE_HAVE_ARM_DSP
+SE_INLINE int32_t se_smlabb(uint32_t x, uint32_t y, int32_t acc) { return __smlabb((int32_t)x, (int32_t)y, acc); }
+SE_INLINE int32_t se_smlatt(uint32_t x, uint32_t y, int32_t acc) { return __smlatt((int32_t)x, (int32_t)y, acc); }
+SE_INLINE uint32_t se_max_s8x4(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm__("ssub8 %0, %1, %2\n\tsel %0, %1, %2" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+    return r;
+}
+SE_INLINE uint32_t se_min_s8x4(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm__("ssub8 %0, %1, %2\n\tsel %0, %2, %1" : "=&r"(r) : "r"(a), "r"(b) : "cc");
+    return r;
+}
+SE_INLINE uint32_t se_shadd16(uint32_t x, uint32_t y) { return __shadd16(x, y); }
+#else
+SE_INLINE int32_t se_smlabb(uint32_t x, uint32_t y, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(x & 0xFFFFu) * (int32_t)(int16_t)(y & 0xFFFFu)));
+}
+SE_INLINE int32_t se_smlatt(uint32_t x, uint32_t y, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(x >> 16) * (int32_t)(int16_t)(y >> 16)));
+}
+SE_INLINE uint32_t se_bytewise_pick(uint32_t a, uint32_t b, int want_max)
+{
+    uint32_t r = 0;
+    for (uint32_t i = 0; i < 32u; i += 8u) {
+        const int8_t x = (int8_t)((a >> i) & 0xFFu), y = (int8_t)((b >> i) & 0xFFu);
+        const int8_t pick = want_max ? (x >= y ? x : y) : (x >= y ? y : x);
+        r |= ((uint32_t)(uint8_t)pick) << i;
+    }
+    return r;
+}
+SE_INLINE uint32_t se_max_s8x4(uint32_t a, uint32_t b) { return se_bytewise_pick(a, b, 1); }
+SE_INLINE uint32_t se_min_s8x4(uint32_t a, uint32_t b) { return se_bytewise_pick(a, b, 0); }
+SE_INLINE uint32_t se_shadd16(uint32_t x, uint32_t y)
+{
+    const int32_t lo = ((int32_t)(int16_t)(x & 0xFFFFu) + (int32_t)(int16_t)(y & 0xFFFFu)) >> 1;
+    const int32_t hi = ((int32_t)(int16_t)(x >> 16) + (int32_t)(int16_t)(y >> 16)) >> 1;
+    return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16);
+}
+#endif
+
 #endif /* TINYFORMER_RUNTIME_SE_DSP_INTRINSICS_H */
