@@ -35,9 +35,11 @@
 #define INPUT_SCALE (1.0 / 255.0) /* pixels in [0, 1] */
 #define INPUT_ZP (-128)
 #define WEIGHT_SCALE (0.5 / 127.0) /* weights in [-0.5, 0.5], symmetric */
-#define ACT_SCALE (0.02)           /* conv and depthwise outputs, ReLU: [0, 5.1] */
+#define ACT_SCALE (0.02)           /* conv output, ReLU: [0, 5.1] */
 #define ACT_ZP (-128)
-#define LOGIT_SCALE (0.05) /* fully connected output: [-6.4, 6.35] */
+#define ACT2_SCALE (0.01)             /* depthwise and pooled outputs, ReLU: [0, 2.55] */
+#define FC_WEIGHT_SCALE (4.0 / 127.0) /* classifier weights in [-4, 4] */
+#define LOGIT_SCALE (0.1)             /* fully connected output: [-12.8, 12.7] */
 #define LOGIT_ZP 0
 #define PROB_SCALE (1.0 / 256.0) /* softmax output, TFLite convention */
 #define PROB_ZP (-128)
@@ -127,13 +129,13 @@ static void make_model(void)
     fill_weights(g_fc_w, (int32_t)sizeof(g_fc_w), 33u);
     fill_bias(g_conv_b, C1, INPUT_SCALE * WEIGHT_SCALE, 44u);
     fill_bias(g_dw_b, C1, ACT_SCALE * WEIGHT_SCALE, 55u);
-    fill_bias(g_fc_b, CLASSES, ACT_SCALE * WEIGHT_SCALE, 66u);
+    fill_bias(g_fc_b, CLASSES, ACT2_SCALE * FC_WEIGHT_SCALE, 66u);
     for (int c = 0; c < C1; c++) {
         quantize_multiplier(INPUT_SCALE * WEIGHT_SCALE / ACT_SCALE, &g_conv_mult[c], &g_conv_shift[c]);
-        quantize_multiplier(ACT_SCALE * WEIGHT_SCALE / ACT_SCALE, &g_dw_mult[c], &g_dw_shift[c]);
+        quantize_multiplier(ACT_SCALE * WEIGHT_SCALE / ACT2_SCALE, &g_dw_mult[c], &g_dw_shift[c]);
     }
     for (int o = 0; o < CLASSES; o++) {
-        quantize_multiplier(ACT_SCALE * WEIGHT_SCALE / LOGIT_SCALE, &g_fc_mult[o], &g_fc_shift[o]);
+        quantize_multiplier(ACT2_SCALE * FC_WEIGHT_SCALE / LOGIT_SCALE, &g_fc_mult[o], &g_fc_shift[o]);
     }
 }
 
@@ -192,9 +194,9 @@ static void float_pipeline(void)
         pooled[c] /= (float)(H1 * H1);
     }
     for (int o = 0; o < CLASSES; o++) {
-        logits[o] = (float)(g_fc_b[o] * ACT_SCALE * WEIGHT_SCALE);
+        logits[o] = (float)(g_fc_b[o] * ACT2_SCALE * FC_WEIGHT_SCALE);
         for (int c = 0; c < C1; c++) {
-            logits[o] += pooled[c] * (float)(g_fc_w[o * C1 + c] * WEIGHT_SCALE);
+            logits[o] += pooled[c] * (float)(g_fc_w[o * C1 + c] * FC_WEIGHT_SCALE);
         }
         max = logits[o] > max ? logits[o] : max;
     }
