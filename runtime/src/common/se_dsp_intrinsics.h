@@ -164,4 +164,46 @@ SE_INLINE uint32_t se_shadd16(uint32_t x, uint32_t y)
 }
 #endif
 
+/* Softmax / LayerNorm helpers (SMMULR, SMMLAR, USAT/SSAT with a constant width). The C models compute the exact results. */
+#if SE_HAVE_ARM_DSP
+/* floor((a * b + 2^31) / 2^32) */
+SE_INLINE int32_t se_smmulr(int32_t a, int32_t b)
+{
+    int32_t r;
+    __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+    return r;
+}
+/* (acc * 2^32 + a * b + 2^31) >> 32, modulo 2^32 */
+SE_INLINE uint32_t se_smmlar(int32_t a, int32_t b, uint32_t acc)
+{
+    uint32_t r;
+    __asm__("smmlar %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+#define se_usat(x, bits) ((int32_t)__usat((x), (bits)))
+#define se_ssat(x, bits) ((int32_t)__ssat((x), (bits)))
+#else
+SE_INLINE int32_t se_smmulr(int32_t a, int32_t b)
+{
+    return (int32_t)(((int64_t)a * (int64_t)b + ((int64_t)1 << 31)) >> 32);
+}
+SE_INLINE uint32_t se_smmlar(int32_t a, int32_t b, uint32_t acc)
+{
+    uint64_t v = ((uint64_t)acc << 32) + (uint64_t)((int64_t)a * (int64_t)b) + ((uint64_t)1 << 31);
+    return (uint32_t)(v >> 32);
+}
+SE_INLINE int32_t se_usat_model(int32_t x, int32_t bits)
+{
+    const int32_t hi = (int32_t)((1u << bits) - 1u);
+    return x < 0 ? 0 : (x > hi ? hi : x);
+}
+SE_INLINE int32_t se_ssat_model(int32_t x, int32_t bits)
+{
+    const int32_t hi = (int32_t)((1u << (bits - 1)) - 1u);
+    return x < -hi - 1 ? -hi - 1 : (x > hi ? hi : x);
+}
+#define se_usat(x, bits) se_usat_model((x), (bits))
+#define se_ssat(x, bits) se_ssat_model((x), (bits))
+#endif
+
 #endif /* TINYFORMER_RUNTIME_SE_DSP_INTRINSICS_H */
