@@ -1,0 +1,249 @@
+/*
+ * Inner loops shared by the DSP fully-connected and batched-matmul kernels
+ * (internal header).
+ *
+ * Both kernels take dot products of length k between
+ *   - ROWS: int8 vectors read in place, contiguous along k (weight rows of a
+ *     fully connected layer, lhs rows of a matmul), widened in registers with
+ *     SXTAB16, which adds the row operand's offset (-zero point) for free;
+ *   - COLUMNS: int8 vectors packed once into scratch as int16 pairs with their
+ *     offset (-zero point) already added (tokens of a fully connected layer,
+ *     rhs columns of a matmul). A packed column is reused by every row, so
+ *     packing costs O(k) per column, not per dot product.
+ * With both offsets applied on widening, sum (a - za) * (b - zb) needs no
+ * correction terms; |a - za|, |b - zb| <= 255 fit int16 and SMLAD.
+ *
+ * Packed column format, in 32-bit words (int16 pairs, low half first):
+ *   for each group of 4 values v0 v1 v2 v3:  (v0, v2), (v1, v3)
+ *   then one word per remaining value (k % 4 of them), as an int32.
+ * The pairs match SXTB16 (bytes 0, 2) and SXTB16 ROR 8 (bytes 1, 3) of a row
+ * word, so one SMLAD per pair multiplies matching elements.
+ * A packed PAIR of columns c0, c1 interleaves them: per group
+ *   c0 (v0, v2), c0 (v1, v3), c1 (v0, v2), c1 (v1, v3)
+ * and per remaining value: c0 v, c1 v.
+ *
+ * Accumulation wraps modulo 2^32 like SMLAD (unsigned arithmetic in C), so the
+ * result equals the reference's int32 sum whenever that sum is in range.
+ */
+#ifndef TINYFORMER_RUNTIME_SE_MATMUL_DSP_H
+#define TINYFORMER_RUNTIME_SE_MATMUL_DSP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "se_dsp_intrinsics.h"
+#include "se_fixedpoint.h"
+
+/* Words of one packed column, and of a packed pair of columns, of length k. */
+SE_INLINE int32_t se_matmul_packed_words(int32_t k) { return 2 * (k >> 2) + (k & 3); }
+SE_INLINE int32_t se_matmul_packed_pair_words(int32_t k) { return 2 * se_matmul_packed_words(k); }
+
+/* offset in both 16-bit halves, for SXTAB16 */
+SE_INLINE uint32_t se_matmul_offset_pair(int32_t offset) { return ((uint32_t)offset & 0xFFFFu) * 0x10001u; }
+
+SE_INLINE uint32_t se_matmul_pack16(int32_t lo, int32_t hi) { return ((uint32_t)lo & 0xFFFFu) | ((uint32_t)hi << 16); }
+
+SE_INLINE int32_t se_matmul_wrap_add(int32_t acc, int32_t v) { return (int32_t)((uint32_t)acc + (uint32_t)v); }
+
+/* Packs src[0], src[step], ..., src[(k - 1) * step] plus offset: the groups
+ * of 4 go to group_dst, one every words_per_group words (2 for a single
+ * column, 4 inside a pair), the k % 4 remaining values to tail_dst, one every
+ * tail_step words (1 or 2). */
+SE_INLINE void se_matmul_pack_strided(const int8_t *src, ptrdiff_t step, int32_t k, int32_t offset,
+                                      uint32_t *group_dst, int32_t words_per_group, uint32_t *tail_dst,
+                                      int32_t tail_step)
+{
+    const uint32_t offset2 = se_matmul_offset_pair(offset);
+    int32_t groups = k >> 2;
+    if (step == 1) {
+        for (; groups > 0; --groups) {
+            const uint32_t v = se_read_u32(src);
+            group_dst[0] = se_sxtab16(offset2, v);
+            group_dst[1] = se_sxtab16_ror8(offset2, v);
+            src += 4;
+            group_dst += words_per_group;
+        }
+    } else {
+        for (; groups > 0; --groups) {
+            const uint32_t even = se_matmul_pack16(src[0], src[2 * step]);
+            const uint32_t odd = se_matmul_pack16(src[step], src[3 * step]);
+            group_dst[0] = se_sadd16(even, offset2);
+            group_dst[1] = se_sadd16(odd, offset2);
+            src += 4 * step;
+            group_dst += words_per_group;
+        }
+    }
+    for (int32_t j = 0; j < (k & 3); ++j) {
+        tail_dst[j * tail_step] = (uint32_t)((int32_t)src[(ptrdiff_t)j * step] + offset);
+    }
+}
+
+SE_INLINE void se_matmul_pack_column(const int8_t *src, ptrdiff_t step, int32_t k, int32_t offset, uint32_t *dst)
+{
+    se_matmul_pack_strided(src, step, k, offset, dst, 2, dst + 2 * (k >> 2), 1);
+}
+
+SE_INLINE void se_matmul_pack_column_pair(const int8_t *src0, const int8_t *src1, ptrdiff_t step, int32_t k,
+                                          int32_t offset, uint32_t *dst)
+{
+    uint32_t *tail = dst + 4 * (k >> 2);
+    se_matmul_pack_strided(src0, step, k, offset, dst, 4, tail, 2);
+    se_matmul_pack_strided(src1, step, k, offset, dst + 2, 4, tail + 1, 2);
+}
+
+/* acc[2 * r + c] += dot(row r, column c) for rows row0, row1 and a packed pair. */
+SE_INLINE void se_matmul_dot_2x2(const int8_t *row0, const int8_t *row1, const uint32_t *pair, int32_t k,
+                                 int32_t row_offset, int32_t acc[4])
+{
+    const uint32_t offset2 = se_matmul_offset_pair(row_offset);
+    int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
+    for (int32_t groups = k >> 2; groups > 0; --groups) {
+        const uint32_t x0 = se_read_u32(row0);
+        const uint32_t x1 = se_read_u32(row1);
+        row0 += 4;
+        row1 += 4;
+        const uint32_t x0_even = se_sxtab16(offset2, x0), x0_odd = se_sxtab16_ror8(offset2, x0);
+        const uint32_t x1_even = se_sxtab16(offset2, x1), x1_odd = se_sxtab16_ror8(offset2, x1);
+        a00 = se_smlad(x0_even, pair[0], a00);
+        a00 = se_smlad(x0_odd, pair[1], a00);
+        a10 = se_smlad(x1_even, pair[0], a10);
+        a10 = se_smlad(x1_odd, pair[1], a10);
+        a01 = se_smlad(x0_even, pair[2], a01);
+        a01 = se_smlad(x0_odd, pair[3], a01);
+        a11 = se_smlad(x1_even, pair[2], a11);
+        a11 = se_smlad(x1_odd, pair[3], a11);
+        pair += 4;
+    }
+    for (int32_t j = 0; j < (k & 3); ++j) {
+        const int32_t x0 = (int32_t)row0[j] + row_offset, x1 = (int32_t)row1[j] + row_offset;
+        const int32_t c0 = (int32_t)pair[2 * j], c1 = (int32_t)pair[2 * j + 1];
+        a00 = se_matmul_wrap_add(a00, x0 * c0);
+        a01 = se_matmul_wrap_add(a01, x0 * c1);
+        a10 = se_matmul_wrap_add(a10, x1 * c0);
+        a11 = se_matmul_wrap_add(a11, x1 * c1);
+    }
+    acc[0] = a00;
+    acc[1] = a01;
+    acc[2] = a10;
+    acc[3] = a11;
+}
+
+/* acc[c] += dot(row0, column c) for a packed pair. */
+SE_INLINE void se_matmul_dot_1x2(const int8_t *row0, const uint32_t *pair, int32_t k, int32_t row_offset,
+                                 int32_t acc[2])
+{
+    const uint32_t offset2 = se_matmul_offset_pair(row_offset);
+    int32_t a0 = acc[0], a1 = acc[1];
+    for (int32_t groups = k >> 2; groups > 0; --groups) {
+        const uint32_t x = se_read_u32(row0);
+        row0 += 4;
+        const uint32_t x_even = se_sxtab16(offset2, x), x_odd = se_sxtab16_ror8(offset2, x);
+        a0 = se_smlad(x_even, pair[0], a0);
+        a0 = se_smlad(x_odd, pair[1], a0);
+        a1 = se_smlad(x_even, pair[2], a1);
+        a1 = se_smlad(x_odd, pair[3], a1);
+        pair += 4;
+    }
+    for (int32_t j = 0; j < (k & 3); ++j) {
+        const int32_t x = (int32_t)row0[j] + row_offset;
+        a0 = se_matmul_wrap_add(a0, x * (int32_t)pair[2 * j]);
+        a1 = se_matmul_wrap_add(a1, x * (int32_t)pair[2 * j + 1]);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+}
+
+/* acc[r] += dot(row r, column) for rows row0 + r * row_stride, r < 4, and one packed column. */
+SE_INLINE void se_matmul_dot_4x1(const int8_t *row0, ptrdiff_t row_stride, const uint32_t *column, int32_t k,
+                                 int32_t row_offset, int32_t acc[4])
+{
+    const uint32_t offset2 = se_matmul_offset_pair(row_offset);
+    const int8_t *row1 = row0 + row_stride, *row2 = row1 + row_stride, *row3 = row2 + row_stride;
+    int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
+    for (int32_t groups = k >> 2; groups > 0; --groups) {
+        const uint32_t c_even = column[0], c_odd = column[1];
+        column += 2;
+        uint32_t x = se_read_u32(row0);
+        a0 = se_smlad(se_sxtab16(offset2, x), c_even, a0);
+        a0 = se_smlad(se_sxtab16_ror8(offset2, x), c_odd, a0);
+        x = se_read_u32(row1);
+        a1 = se_smlad(se_sxtab16(offset2, x), c_even, a1);
+        a1 = se_smlad(se_sxtab16_ror8(offset2, x), c_odd, a1);
+        x = se_read_u32(row2);
+        a2 = se_smlad(se_sxtab16(offset2, x), c_even, a2);
+        a2 = se_smlad(se_sxtab16_ror8(offset2, x), c_odd, a2);
+        x = se_read_u32(row3);
+        a3 = se_smlad(se_sxtab16(offset2, x), c_even, a3);
+        a3 = se_smlad(se_sxtab16_ror8(offset2, x), c_odd, a3);
+        row0 += 4;
+        row1 += 4;
+        row2 += 4;
+        row3 += 4;
+    }
+    for (int32_t j = 0; j < (k & 3); ++j) {
+        const int32_t c = (int32_t)column[j];
+        a0 = se_matmul_wrap_add(a0, ((int32_t)row0[j] + row_offset) * c);
+        a1 = se_matmul_wrap_add(a1, ((int32_t)row1[j] + row_offset) * c);
+        a2 = se_matmul_wrap_add(a2, ((int32_t)row2[j] + row_offset) * c);
+        a3 = se_matmul_wrap_add(a3, ((int32_t)row3[j] + row_offset) * c);
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/* acc + dot(row0, column) for one packed column. */
+SE_INLINE int32_t se_matmul_dot_1x1(const int8_t *row0, const uint32_t *column, int32_t k, int32_t row_offset,
+                                    int32_t acc)
+{
+    const uint32_t offset2 = se_matmul_offset_pair(row_offset);
+    for (int32_t groups = k >> 2; groups > 0; --groups) {
+        const uint32_t x = se_read_u32(row0);
+        row0 += 4;
+        acc = se_smlad(se_sxtab16(offset2, x), column[0], acc);
+        acc = se_smlad(se_sxtab16_ror8(offset2, x), column[1], acc);
+        column += 2;
+    }
+    for (int32_t j = 0; j < (k & 3); ++j) {
+        acc = se_matmul_wrap_add(acc, ((int32_t)row0[j] + row_offset) * (int32_t)column[j]);
+    }
+    return acc;
+}
+
+/* Requantization with the shift split once into left = max(shift, 0) and
+ * right = max(-shift, 0). Same bits as se_requantize() for multiplier >= 0
+ * (the kernels reject negative multipliers), in far fewer instructions:
+ * with b >= 0, gemmlowp's nudged, truncating doubling high multiply equals
+ * floor((a * b + 2^30) / 2^31), one SMLAL and a shift. */
+typedef struct {
+    int32_t multiplier;
+    int32_t left;
+    int32_t right;
+} se_matmul_requant;
+
+SE_INLINE se_matmul_requant se_matmul_requant_make(int32_t multiplier, int32_t shift)
+{
+    se_matmul_requant q;
+    q.multiplier = multiplier;
+    q.left = shift > 0 ? shift : 0;
+    q.right = shift > 0 ? 0 : -shift;
+    return q;
+}
+
+SE_INLINE int32_t se_matmul_requantize(int32_t acc, se_matmul_requant q)
+{
+    const int32_t x = (int32_t)((uint32_t)acc << q.left);
+    const int32_t high = (int32_t)(((int64_t)x * q.multiplier + (1LL << 30)) >> 31);
+    const int32_t mask = (int32_t)((1u << q.right) - 1u);
+    const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)high >> 31);
+    return (high >> q.right) + ((high & mask) > threshold ? 1 : 0);
+}
+
+SE_INLINE int8_t se_matmul_output_s8(int32_t acc, se_matmul_requant q, int32_t output_zp, int32_t act_min,
+                                     int32_t act_max)
+{
+    return (int8_t)se_clamp(se_matmul_requantize(acc, q) + output_zp, act_min, act_max);
+}
+
+#endif /* TINYFORMER_RUNTIME_SE_MATMUL_DSP_H */
