@@ -1,8 +1,140 @@
-/* PLACEHOLDER: not implemented yet. */
-#pragma GCC diagnostic ignored "-Wunused-parameter"
+/*
+ * Softmax, DSP kernel (same bits as se_softmax_s8_ref).
+ *
+ * Per row: max and min four bytes at a time (SSUB8 + SEL); one bitmap check
+ * per 32 table entries makes sure E(d) is cached for the whole range
+ * d in [0, max - min] (filled with the SMMULR form of gemmlowp's exp, so the
+ * fill cost is paid once per layer, not per row); the sum pass is one
+ * indexed load, add and shifted add per element; the output pass is one
+ * SMMLAR and one shift per element: mul(scale, E) followed by the rounding
+ * shift by n folds into
+ *   floor((2 scale E + 2^31 + 2^(n+31)) / 2^(n+32))
+ *     = SMMLAR(2 scale - 2^32, E, E + 2^(n-1)) >> n          (for n <= 31)
+ * because nested floor divisions compose and E, scale >= 0.
+ */
+#include "se_dsp_intrinsics.h"
+#include "se_softmax_math.h"
 #include "tinyformer/runtime/se_softmax.h"
+
+/* Makes entries k_lo .. 255 of the table valid. */
+static void fill_range(se_exp_cache *cache, const se_softmax_params *params, int32_t k_lo)
+{
+    for (int32_t w = k_lo >> 5; w < 8; w++) {
+        const uint32_t need = w == (k_lo >> 5) ? 0xFFFFFFFFu << (k_lo & 31) : 0xFFFFFFFFu;
+        uint32_t missing = need & ~cache->filled[w];
+        while (missing != 0u) {
+            const int32_t b = 31 - se_clz32(missing);
+            const int32_t k = w * 32 + b;
+            cache->exp_q31[k] = se_softmax_exp_fast(255 - k, params);
+            missing &= ~(1u << b);
+        }
+        cache->filled[w] |= need;
+    }
+}
+
+static int32_t max_lanes(uint32_t v)
+{
+    v = se_max_s8x4(v, v >> 16);
+    v = se_max_s8x4(v, v >> 8);
+    return (int8_t)(v & 0xFFu);
+}
+
+static int32_t min_lanes(uint32_t v)
+{
+    v = se_min_s8x4(v, v >> 16);
+    v = se_min_s8x4(v, v >> 8);
+    return (int8_t)(v & 0xFFu);
+}
 
 se_status se_softmax_s8_dsp(SE_SOFTMAX_S8_ARGS)
 {
-    return SE_ERR_UNSUPPORTED;
+    se_status status = se_softmax_s8_check_params(params);
+    if (status != SE_OK) {
+        return status;
+    }
+    se_exp_cache *cache = NULL;
+    status = se_softmax_get_cache(ctx, params, &cache);
+    if (status != SE_OK) {
+        return status;
+    }
+    status = se_softmax_check_shape(rows, row_size, input, output);
+    if (status != SE_OK) {
+        return status;
+    }
+
+    for (int32_t r = 0; r < rows; r++) {
+        const int8_t *in = input + (size_t)r * (size_t)row_size;
+        int8_t *out = output + (size_t)r * (size_t)row_size;
+
+        /* max and min */
+        int32_t max = in[0];
+        int32_t min = in[0];
+        int32_t i = 0;
+        if (row_size >= 4) {
+            uint32_t max4 = se_read_u32(in);
+            uint32_t min4 = max4;
+            for (i = 4; i + 4 <= row_size; i += 4) {
+                const uint32_t v = se_read_u32(in + i);
+                max4 = se_max_s8x4(max4, v);
+                min4 = se_min_s8x4(min4, v);
+            }
+            max = max_lanes(max4);
+            min = min_lanes(min4);
+        }
+        for (; i < row_size; i++) {
+            max = in[i] > max ? in[i] : max;
+            min = in[i] < min ? in[i] : min;
+        }
+
+        fill_range(cache, params, 255 - (max - min));
+        const int32_t *exp_of = cache->exp_q31 + (255 - max); /* exp_of[x] = E(max - x) */
+
+        /* sum of E(d) in Q12.19; E >= 0, so the rounding shift is (E + 2^11) >> 12 */
+        /* (unsigned: E(0) + 2^11 passes 2^31) */
+        uint32_t sum = 0;
+        for (i = 0; i + 4 <= row_size; i += 4) {
+            const uint32_t e0 = (uint32_t)exp_of[in[i]];
+            const uint32_t e1 = (uint32_t)exp_of[in[i + 1]];
+            const uint32_t e2 = (uint32_t)exp_of[in[i + 2]];
+            const uint32_t e3 = (uint32_t)exp_of[in[i + 3]];
+            sum += (e0 + 2048u) >> 12;
+            sum += (e1 + 2048u) >> 12;
+            sum += (e2 + 2048u) >> 12;
+            sum += (e3 + 2048u) >> 12;
+        }
+        for (; i < row_size; i++) {
+            sum += ((uint32_t)exp_of[in[i]] + 2048u) >> 12;
+        }
+
+        int32_t scale = 0;
+        int32_t exponent = 0;
+        se_softmax_row_scale((int32_t)sum, &scale, &exponent);
+
+        if (exponent > 31) { /* only rows longer than 511 can get here */
+            for (i = 0; i < row_size; i++) {
+                out[i] = se_softmax_output_plain(exp_of[in[i]], scale, exponent);
+            }
+            continue;
+        }
+        const int32_t scale2 = (int32_t)(2u * (uint32_t)scale); /* 2 scale - 2^32: scale >= 2^30 */
+        const uint32_t half = 1u << (exponent - 1);
+        for (i = 0; i + 4 <= row_size; i += 4) {
+            const int32_t e0 = exp_of[in[i]];
+            const int32_t e1 = exp_of[in[i + 1]];
+            const int32_t e2 = exp_of[in[i + 2]];
+            const int32_t e3 = exp_of[in[i + 3]];
+            /* values in [0, 255]; the bytes are flipped by 0x80 to subtract 128 */
+            const uint32_t v0 = (uint32_t)se_usat((int32_t)(se_smmlar(scale2, e0, (uint32_t)e0 + half) >> exponent), 8);
+            const uint32_t v1 = (uint32_t)se_usat((int32_t)(se_smmlar(scale2, e1, (uint32_t)e1 + half) >> exponent), 8);
+            const uint32_t v2 = (uint32_t)se_usat((int32_t)(se_smmlar(scale2, e2, (uint32_t)e2 + half) >> exponent), 8);
+            const uint32_t v3 = (uint32_t)se_usat((int32_t)(se_smmlar(scale2, e3, (uint32_t)e3 + half) >> exponent), 8);
+            se_write_u32(out + i, (v0 | (v1 << 8) | (v2 << 16) | (v3 << 24)) ^ 0x80808080u);
+        }
+        for (; i < row_size; i++) {
+            const int32_t e = exp_of[in[i]];
+            const int32_t v = se_usat((int32_t)(se_smmlar(scale2, e, (uint32_t)e + half) >> exponent), 8);
+            out[i] = (int8_t)(v - 128);
+        }
+    }
+    return SE_OK;
 }
