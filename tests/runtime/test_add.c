@@ -19,8 +19,8 @@ typedef struct {
 static void add_oracle(const se_add_params *p, const int8_t *a, const int8_t *b, int32_t size, int8_t *out)
 {
     for (int32_t i = 0; i < size; i++) {
-        int64_t da = (int64_t)(a[i] - p->input1_zp) << p->left_shift, db = (int64_t)(b[i] - p->input2_zp)
-                                                                              << p->left_shift;
+        int64_t da = (int64_t)(a[i] - p->input1_zp) * ((int64_t)1 << p->left_shift);
+        int64_t db = (int64_t)(b[i] - p->input2_zp) * ((int64_t)1 << p->left_shift);
         int32_t x = ref_requantize((int32_t)da, p->input1_quant.multiplier, p->input1_quant.shift);
         int32_t y = ref_requantize((int32_t)db, p->input2_quant.multiplier, p->input2_quant.shift);
         int32_t sum = (int32_t)(uint32_t)(uint64_t)((int64_t)x + y);
@@ -98,7 +98,7 @@ static void add_plan_vs_oracle(uint32_t *rng)
         }
         int32_t v = (int32_t)se_test_rand(rng) >> se_test_rand_range(rng, 0, 31);
         if (i % 3 == 0) {
-            v = se_test_rand_range(rng, -4096, 4096) << se_test_rand_range(rng, 0, 20); /* exact ties */
+            v = se_test_rand_range(rng, -4096, 4096) * (1 << se_test_rand_range(rng, 0, 20)); /* exact ties */
         }
         se_requant_plan plan;
         se_requant_plan_init(&plan, mult, shift);
