@@ -4,8 +4,14 @@
  *   a' = requantize((a - a_zp) << left_shift, a_quant)
  *   b' = requantize((b - b_zp) << left_shift, b_quant)
  *   out = clamp(requantize(a' + b', out_quant) + output_zp, act)
- * left_shift in [0, 20] (20 in generated models) keeps precision before the
- * per-input rescale. Variants as in se_conv.h.
+ * requantize is se_requantize (docs/numerics.md); a' + b' wraps modulo 2^32
+ * (reachable only with positive input shifts). left_shift in [0, 20] (20 in
+ * generated models) keeps precision before the per-input rescale.
+ *   input1, input2, output  int8 [size], size >= 1; output may be the same
+ *                           buffer as input1 or input2 (in place).
+ * Status: SE_ERR_NULL_POINTER, SE_ERR_BAD_SHAPE (size <= 0), SE_ERR_BAD_PARAM
+ * (zero point outside int8, left_shift outside [0, 20], multiplier < 0, shift
+ * outside [-31, 30], act). No scratch. Variants as in se_conv.h.
  */
 #ifndef TINYFORMER_RUNTIME_SE_ADD_H
 #define TINYFORMER_RUNTIME_SE_ADD_H

@@ -39,8 +39,13 @@ se_status se_conv2d_s8(SE_CONV2D_S8_ARGS);
 se_status se_conv2d_s8_ref(SE_CONV2D_S8_ARGS);
 se_status se_conv2d_s8_dsp(SE_CONV2D_S8_ARGS);
 
-/* Depthwise 3x3, channel multiplier 1, stride 1 or 2. filter dims {n = 1,
- * h = 3, w = 3, c = C}, layout [3, 3, C]; output [N, H_out, W_out, C]. */
+/* Depthwise 3x3, channel multiplier 1. input [N, H, W, C]; filter dims {n = 1,
+ * h = 3, w = 3, c = C}, layout [3, 3, C]; bias, quant of length C; output
+ * [N, H_out, W_out, C], H_out as for conv2d with KH = 3. stride_h, stride_w
+ * in {1, 2} (larger: SE_ERR_UNSUPPORTED); pad_h, pad_w in [0, 2] (else
+ * SE_ERR_BAD_PARAM). Scratch: 0 bytes for _ref; for _dsp 51 * C bytes at
+ * most (per-channel folded bias and requantization constants, the weights
+ * widened to int16, a row of input_zp for padding taps). */
 int32_t se_depthwise_conv3x3_s8_get_buffer_size(const se_dims *input_dims);
 int32_t se_depthwise_conv3x3_s8_ref_get_buffer_size(const se_dims *input_dims);
 int32_t se_depthwise_conv3x3_s8_dsp_get_buffer_size(const se_dims *input_dims);

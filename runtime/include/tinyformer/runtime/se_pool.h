@@ -1,10 +1,17 @@
 /*
  * Pooling, int8 NHWC, output in the input's quantization (same scale and zero
- * point), then clamped to act.
- *   max pool 2x2 stride 2: H_out = H / 2, W_out = W / 2 (odd edges dropped)
- *   avg pool 2x2 stride 2: rounded mean, round half away from zero
- *   global avg pool:       [N, H, W, C] -> [N, 1, 1, C], rounded mean
- * Variants as in se_conv.h.
+ * point), then clamped to act (act.min <= act.max within int8).
+ *   max pool 2x2 stride 2: input [N, H, W, C] -> output [N, H / 2, W / 2, C]
+ *       (odd last row / column dropped; H, W >= 2), out = clamp(max of 4).
+ *   avg pool 2x2 stride 2: same shapes, out = clamp(round(sum of 4 / 4)).
+ *   global avg pool:       [N, H, W, C] -> [N, 1, 1, C],
+ *       out = clamp(round(sum over H*W / (H * W))), H * W <= 2^22 (else
+ *       SE_ERR_UNSUPPORTED); needs int32 [C] of scratch (4 * C bytes).
+ * round() is round half away from zero (TFLite's average pool convention):
+ * -0.5 -> -1, 0.5 -> 1, -1.75 -> -2.
+ * Status: SE_ERR_NULL_POINTER (a NULL pointer or scratch), SE_ERR_BAD_PARAM
+ * (act), SE_ERR_BAD_SHAPE (dims <= 0, N or C differ, wrong output H / W),
+ * SE_ERR_BUFFER_TOO_SMALL (scratch). Variants as in se_conv.h.
  */
 #ifndef TINYFORMER_RUNTIME_SE_POOL_H
 #define TINYFORMER_RUNTIME_SE_POOL_H
