@@ -86,9 +86,78 @@ SE_INLINE void se_conv_zero_groups(int32_t n, int16_t *dst)
     }
 }
 
+/* Two consecutive 32-bit words of the column buffer (4-byte aligned), pointer
+ * advanced past them: one post-indexed LDRD on the target (GCC splits such
+ * loads into two LDR and a pointer update otherwise). */
+#if SE_HAVE_ARM_DSP
+SE_INLINE void se_conv_load_words(const int16_t **p, uint32_t *first, uint32_t *second)
+{
+    const int16_t *q = *p;
+    __asm__("ldrd %0, %1, [%2], #8" : "=r"(*first), "=r"(*second), "+r"(q) : "m"(*(const int16_t(*)[4])q));
+    *p = q;
+}
+#else
+SE_INLINE void se_conv_load_words(const int16_t **p, uint32_t *first, uint32_t *second)
+{
+    *first = se_conv_read_s16x2(*p);
+    *second = se_conv_read_s16x2(*p + 2);
+    *p += 4;
+}
+#endif
+
+/* One group of 4 taps for 2 channels (weights w0, w1) x 2 pixels (x). */
+SE_INLINE void se_conv_mac_2ch_2px(const int8_t **w0, const int8_t **w1, const int16_t **x, int32_t *acc00,
+                                   int32_t *acc01, int32_t *acc10, int32_t *acc11)
+{
+    const uint32_t a = se_read_u32(*w0);
+    const uint32_t b = se_read_u32(*w1);
+    *w0 += 4;
+    *w1 += 4;
+    const uint32_t a_even = se_sxtb16(a), a_odd = se_sxtb16_ror8(a);
+    const uint32_t b_even = se_sxtb16(b), b_odd = se_sxtb16_ror8(b);
+    uint32_t p0_even, p0_odd, p1_even, p1_odd;
+    se_conv_load_words(x, &p0_even, &p0_odd);
+    se_conv_load_words(x, &p1_even, &p1_odd);
+    *acc00 = se_smlad(a_even, p0_even, *acc00);
+    *acc00 = se_smlad(a_odd, p0_odd, *acc00);
+    *acc01 = se_smlad(a_even, p1_even, *acc01);
+    *acc01 = se_smlad(a_odd, p1_odd, *acc01);
+    *acc10 = se_smlad(b_even, p0_even, *acc10);
+    *acc10 = se_smlad(b_odd, p0_odd, *acc10);
+    *acc11 = se_smlad(b_even, p1_even, *acc11);
+    *acc11 = se_smlad(b_odd, p1_odd, *acc11);
+}
+
+/* One group of 4 taps for 1 channel x 2 pixels. */
+SE_INLINE void se_conv_mac_1ch_2px(const int8_t **w0, const int16_t **x, int32_t *acc00, int32_t *acc01)
+{
+    const uint32_t a = se_read_u32(*w0);
+    *w0 += 4;
+    const uint32_t a_even = se_sxtb16(a), a_odd = se_sxtb16_ror8(a);
+    uint32_t p0_even, p0_odd, p1_even, p1_odd;
+    se_conv_load_words(x, &p0_even, &p0_odd);
+    se_conv_load_words(x, &p1_even, &p1_odd);
+    *acc00 = se_smlad(a_even, p0_even, *acc00);
+    *acc00 = se_smlad(a_odd, p0_odd, *acc00);
+    *acc01 = se_smlad(a_even, p1_even, *acc01);
+    *acc01 = se_smlad(a_odd, p1_odd, *acc01);
+}
+
+/* The output stage for one channel of both pixels: the per-channel constants
+ * are made once, then each accumulator is requantized, offset, clamped. */
+SE_INLINE void se_conv_store_channel(int32_t acc0, int32_t acc1, int32_t multiplier, int32_t shift,
+                                     const se_conv_params *params, int8_t *out0, int8_t *out1)
+{
+    const se_conv_requant q = se_conv_requant_make(multiplier, shift);
+    const int32_t zp = params->output_zp, act_min = params->act.min, act_max = params->act.max;
+    *out0 = (int8_t)se_clamp(se_conv_requant_apply(acc0, q) + zp, act_min, act_max);
+    *out1 = (int8_t)se_clamp(se_conv_requant_apply(acc1, q) + zp, act_min, act_max);
+}
+
 /* Two output pixels x all output channels from a filled column buffer.
- * filter [out_c, k]; out0 / out1 receive out_c values each; out1 may be NULL
- * (a lone last pixel: its column slot holds a copy and is not stored). */
+ * filter [out_c, k]; out0 / out1 receive out_c values each. For a lone last
+ * pixel pass out1 == out0: its column slot 1 holds a copy of slot 0, so both
+ * stores write the same value. Channels go in pairs. */
 static inline void se_conv_mat_mult_2px(const int8_t *filter, int32_t out_c, int32_t k, const int16_t *cols,
                                         const int32_t *bias, const se_per_channel_quant *quant,
                                         const se_conv_params *params, int8_t *out0, int8_t *out1)
@@ -108,23 +177,7 @@ static inline void se_conv_mat_mult_2px(const int8_t *filter, int32_t out_c, int
         int32_t acc10 = se_conv_bias(bias, oc + 1);
         int32_t acc11 = acc10;
         for (int32_t g = k_groups >> 2; g > 0; g--) {
-            const uint32_t a = se_read_u32(w0);
-            const uint32_t b = se_read_u32(w1);
-            w0 += 4;
-            w1 += 4;
-            const uint32_t a_even = se_sxtb16(a), a_odd = se_sxtb16_ror8(a);
-            const uint32_t b_even = se_sxtb16(b), b_odd = se_sxtb16_ror8(b);
-            const uint32_t p0_even = se_conv_read_s16x2(x), p0_odd = se_conv_read_s16x2(x + 2);
-            const uint32_t p1_even = se_conv_read_s16x2(x + 4), p1_odd = se_conv_read_s16x2(x + 6);
-            x += 8;
-            acc00 = se_smlad(a_even, p0_even, acc00);
-            acc00 = se_smlad(a_odd, p0_odd, acc00);
-            acc01 = se_smlad(a_even, p1_even, acc01);
-            acc01 = se_smlad(a_odd, p1_odd, acc01);
-            acc10 = se_smlad(b_even, p0_even, acc10);
-            acc10 = se_smlad(b_odd, p0_odd, acc10);
-            acc11 = se_smlad(b_even, p1_even, acc11);
-            acc11 = se_smlad(b_odd, p1_odd, acc11);
+            se_conv_mac_2ch_2px(&w0, &w1, &x, &acc00, &acc01, &acc10, &acc11);
         }
         for (int32_t j = 0; j < tail; j++) { /* wrapping adds, like SMLAD */
             acc00 = se_conv_add_wrap(acc00, w0[j] * tail0[j]);
@@ -132,12 +185,9 @@ static inline void se_conv_mat_mult_2px(const int8_t *filter, int32_t out_c, int
             acc10 = se_conv_add_wrap(acc10, w1[j] * tail0[j]);
             acc11 = se_conv_add_wrap(acc11, w1[j] * tail1[j]);
         }
-        out0[oc] = se_conv_output_s8(acc00, quant->multiplier[oc], quant->shift[oc], params);
-        out0[oc + 1] = se_conv_output_s8(acc10, quant->multiplier[oc + 1], quant->shift[oc + 1], params);
-        if (out1 != NULL) {
-            out1[oc] = se_conv_output_s8(acc01, quant->multiplier[oc], quant->shift[oc], params);
-            out1[oc + 1] = se_conv_output_s8(acc11, quant->multiplier[oc + 1], quant->shift[oc + 1], params);
-        }
+        se_conv_store_channel(acc00, acc01, quant->multiplier[oc], quant->shift[oc], params, out0 + oc, out1 + oc);
+        se_conv_store_channel(acc10, acc11, quant->multiplier[oc + 1], quant->shift[oc + 1], params, out0 + oc + 1,
+                              out1 + oc + 1);
     }
     if (oc < out_c) { /* odd channel count: the last channel alone */
         const int8_t *w0 = filter + (size_t)oc * k;
@@ -145,23 +195,13 @@ static inline void se_conv_mat_mult_2px(const int8_t *filter, int32_t out_c, int
         int32_t acc00 = se_conv_bias(bias, oc);
         int32_t acc01 = acc00;
         for (int32_t g = k_groups >> 2; g > 0; g--) {
-            const uint32_t a = se_read_u32(w0);
-            w0 += 4;
-            const uint32_t a_even = se_sxtb16(a), a_odd = se_sxtb16_ror8(a);
-            acc00 = se_smlad(a_even, se_conv_read_s16x2(x), acc00);
-            acc00 = se_smlad(a_odd, se_conv_read_s16x2(x + 2), acc00);
-            acc01 = se_smlad(a_even, se_conv_read_s16x2(x + 4), acc01);
-            acc01 = se_smlad(a_odd, se_conv_read_s16x2(x + 6), acc01);
-            x += 8;
+            se_conv_mac_1ch_2px(&w0, &x, &acc00, &acc01);
         }
         for (int32_t j = 0; j < tail; j++) {
             acc00 = se_conv_add_wrap(acc00, w0[j] * tail0[j]);
             acc01 = se_conv_add_wrap(acc01, w0[j] * tail1[j]);
         }
-        out0[oc] = se_conv_output_s8(acc00, quant->multiplier[oc], quant->shift[oc], params);
-        if (out1 != NULL) {
-            out1[oc] = se_conv_output_s8(acc01, quant->multiplier[oc], quant->shift[oc], params);
-        }
+        se_conv_store_channel(acc00, acc01, quant->multiplier[oc], quant->shift[oc], params, out0 + oc, out1 + oc);
     }
 }
 

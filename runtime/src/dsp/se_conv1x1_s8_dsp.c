@@ -59,11 +59,12 @@ se_status se_conv1x1_s8_dsp(SE_CONV2D_S8_ARGS)
         int8_t *out = output + (size_t)p * out_c;
         se_conv_mat_mult_2px(filter, out_c, in_c, cols, bias, quant, params, out, out + out_c);
     }
-    if (p < pixels) { /* odd pixel count: duplicate the last column, store one */
+    if (p < pixels) { /* odd pixel count: the last pixel in both slots, stored twice */
         const int8_t *pixel = input + (size_t)p * in_c;
         se_conv1x1_widen(pixel, in_c, params->input_zp, offset_pair, cols, 0);
         se_conv1x1_widen(pixel, in_c, params->input_zp, offset_pair, cols, 1);
-        se_conv_mat_mult_2px(filter, out_c, in_c, cols, bias, quant, params, output + (size_t)p * out_c, NULL);
+        int8_t *out = output + (size_t)p * out_c;
+        se_conv_mat_mult_2px(filter, out_c, in_c, cols, bias, quant, params, out, out);
     }
     return SE_OK;
 }

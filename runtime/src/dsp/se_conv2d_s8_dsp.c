@@ -115,12 +115,12 @@ se_status se_conv2d_s8_dsp(SE_CONV2D_S8_ARGS)
             }
         }
     }
-    if (pending != NULL) { /* odd pixel count: duplicate the last column, store one */
+    if (pending != NULL) { /* odd pixel count: the last pixel in both slots, stored twice */
         const int32_t last = out_h * out_w - 1;
         const int32_t oy = last / out_w, ox = last % out_w;
         const int8_t *image = input + (size_t)(input_dims->n - 1) * image_size;
         im2col(&g, image, oy * params->stride_h - params->pad_h, ox * params->stride_w - params->pad_w, cols, 1);
-        se_conv_mat_mult_2px(filter, out_c, g.k, cols, bias, quant, params, pending, NULL);
+        se_conv_mat_mult_2px(filter, out_c, g.k, cols, bias, quant, params, pending, pending);
     }
     return SE_OK;
 }
