@@ -23,9 +23,12 @@ SE_INLINE int32_t se_doubling_high_mul(int32_t a, int32_t b)
     if (a == INT32_MIN && b == INT32_MIN) {
         return INT32_MAX;
     }
+    /* gemmlowp computes (ab + (ab >= 0 ? 2^30 : 1 - 2^30)) / 2^31 with a
+     * truncating division; for integers that equals floor((ab + 2^30) / 2^31),
+     * an arithmetic shift (GCC and Clang define >> on negative values as
+     * arithmetic), which avoids a 64-bit division call on Cortex-M. */
     int64_t ab = (int64_t)a * (int64_t)b;
-    int64_t nudge = ab >= 0 ? (1LL << 30) : (1 - (1LL << 30));
-    return (int32_t)((ab + nudge) / (1LL << 31));
+    return (int32_t)((ab + (1LL << 30)) >> 31);
 }
 
 /* x / 2^exponent rounded half away from zero, exponent in [0, 31]. */
