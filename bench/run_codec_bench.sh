@@ -21,8 +21,8 @@ status=0
 cat "$out"
 
 commit=$(git rev-parse --short HEAD 2>/dev/null || echo unknown)
-if [ -n "$(git status --porcelain -- engine/src/sparse_codec.cpp runtime/src/common/se_sparse_decode.c bench/host 2>/dev/null)" ]; then
-    commit="$commit (with uncommitted changes in the codec or bench/host)"
+if [ -n "$(git status --porcelain -- engine/src/sparse_codec.cpp runtime/src/common/se_sparse_decode.c runtime/src/common/se_sparse_iter.h bench/host/codec_bench.cpp 2>/dev/null)" ]; then
+    commit="$commit (with uncommitted changes in the codec or its benchmark)"
 fi
 
 mkdir -p "$(dirname "$results")"
