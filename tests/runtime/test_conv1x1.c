@@ -195,6 +195,7 @@ typedef enum {
     BAD_SHIFT_LOW,
     BAD_MULT_NEGATIVE,
     BAD_PAD_ONE,
+    BAD_STRIDE_TWO,
     BAD_REDUCTION_TOO_LONG,
     BAD_COUNT
 } conv1x1_bad_kind;
@@ -204,7 +205,7 @@ static const char *const k_bad_names[BAD_COUNT] = {
     "filter_dims NULL", "filter NULL", "output_dims NULL", "output NULL", "input w 0", "output c -3",
     "C_in mismatch", "C_out mismatch", "N mismatch", "output h smaller than input", "output w larger than input",
     "filter 3x3", "input_zp 128", "output_zp -129", "stride 0", "pad -1", "act.min > act.max", "act.min -129",
-    "shift 31", "shift -32", "multiplier < 0", "pad 1 (unsupported)", "C_in > 65536"};
+    "shift 31", "shift -32", "multiplier < 0", "pad 1 (unsupported)", "stride 2 (unsupported)", "C_in > 65536"};
 
 static se_status expected_status(conv1x1_bad_kind kind)
 {
@@ -266,6 +267,7 @@ static se_status call_with(const conv1x1_variant *v, conv1x1_call call, conv1x1_
         call.params.pad_h = 1;
         call.params.pad_w = 1;
         break;
+    case BAD_STRIDE_TWO: call.params.stride_w = 2; break;
     case BAD_REDUCTION_TOO_LONG: /* never reads the data: rejected before */
         call.input_dims.c = 65537;
         call.filter_dims.c = 65537;

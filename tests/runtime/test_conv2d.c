@@ -37,7 +37,7 @@ static const conv2d_case k_cases[] = {
     {1, 8, 8, 8, 3, 3, 3, 1, 1, 1, 1, 7, 7, -20, 10, -128, 127, -10, -7, 127, 0, 1, 0},     /* bottom/right pad 0 */
     {1, 10, 9, 4, 4, 5, 5, 2, 2, 2, 2, 4, 3, 3, 3, -128, 127, -10, -7, 127, 0, 1, 0},       /* 5x5 s2, smaller out */
     {1, 6, 6, 4, 5, 3, 3, 1, 1, 2, 2, 0, 0, -7, 0, -128, 127, -10, -7, 127, 0, 1, 0},       /* 3x3 pad 2 */
-    {2, 5, 7, 12, 6, 3, 3, 2, 1, 1, 0, 0, 0, -128, -5, -128, 127, -10, -7, 127, 0, 0, 0},   /* mixed stride/pad, no bias */
+    {2, 5, 7, 12, 6, 3, 3, 2, 1, 1, 0, 0, 0, -128, -5, -128, 127, -10, -7, 127, 0, 0, 0},   /* mixed s/p, no bias */
     {1, 7, 6, 5, 4, 1, 3, 1, 2, 0, 1, 0, 0, 10, -10, -128, 127, -9, -6, 127, 0, 1, 0},      /* 1x3 kernel */
     {1, 1, 1, 16, 9, 3, 3, 1, 1, 1, 1, 0, 0, -128, 0, -128, 127, -9, -6, 127, 0, 1, 0},     /* one pixel */
     {1, 6, 6, 8, 8, 3, 3, 1, 1, 1, 1, 0, 0, -128, -128, -128, 127, -3, 2, 127, 0, 1, 1},    /* saturation */
@@ -50,8 +50,9 @@ static const conv2d_case k_cases[] = {
 static void case_name(char *buf, size_t size, const char *variant, const conv2d_case *c, int32_t out_h,
                       int32_t out_w)
 {
-    snprintf(buf, size, "conv2d %s N%ld %ldx%ldx%ld -> %ldx%ldx%ld k%ldx%ld s%ld,%ld p%ld,%ld zp(%ld,%ld) act[%ld,%ld]%s",
-             variant, (long)c->n, (long)c->h, (long)c->w, (long)c->in_c, (long)out_h, (long)out_w, (long)c->out_c,
+    snprintf(buf, size,
+             "conv2d %s N%ld %ldx%ldx%ld -> %ldx%ldx%ld k%ldx%ld s%ld,%ld p%ld,%ld zp(%ld,%ld) act[%ld,%ld]%s", variant,
+             (long)c->n, (long)c->h, (long)c->w, (long)c->in_c, (long)out_h, (long)out_w, (long)c->out_c,
              (long)c->k_h, (long)c->k_w, (long)c->stride_h, (long)c->stride_w, (long)c->pad_h, (long)c->pad_w,
              (long)c->input_zp, (long)c->output_zp, (long)c->act_min, (long)c->act_max,
              c->has_bias ? "" : " no-bias");

@@ -3,8 +3,9 @@
  * internal header. Every kernel variant of an op runs the same checks, in the
  * same order, so ref, dsp and dispatch return the same status for the same
  * bad call:
- *   1. se_conv_validate_common: NULL pointers, then se_conv_params ranges,
- *      then the spatial shapes (N, H, W of input/output against the window);
+ *   1. se_conv_validate_common: NULL pointers (1a), then se_conv_params
+ *      ranges (1b), then the spatial shapes (1c: N, H, W of input/output
+ *      against the window);
  *   2. the op's own channel relations (se_conv_validate_channels or the op's
  *      check);
  *   3. se_conv_validate_quant: per-channel multipliers and shifts;
@@ -51,30 +52,62 @@ SE_INLINE int32_t se_conv_out_size(int32_t in, int32_t kernel, int32_t stride, i
     return span < 0 ? 0 : (int32_t)(span / stride + 1);
 }
 
-/* Checks 1: pointers, parameters, spatial shapes. The kernel window is
- * filter_dims->h x filter_dims->w. Channel relations are left to the op. */
-SE_INLINE se_status se_conv_validate_common(const se_context *ctx, const se_conv_params *params,
-                                            const se_per_channel_quant *quant, const se_dims *input_dims,
-                                            const int8_t *input, const se_dims *filter_dims, const int8_t *filter,
-                                            const se_dims *output_dims, const int8_t *output)
+/* Checks 1a: every pointer but bias (and ctx->buf, see checks 5). */
+SE_INLINE se_status se_conv_validate_pointers(const se_context *ctx, const se_conv_params *params,
+                                              const se_per_channel_quant *quant, const se_dims *input_dims,
+                                              const int8_t *input, const se_dims *filter_dims,
+                                              const int8_t *filter, const se_dims *output_dims,
+                                              const int8_t *output)
 {
     if (ctx == NULL || params == NULL || quant == NULL || quant->multiplier == NULL || quant->shift == NULL ||
         input_dims == NULL || input == NULL || filter_dims == NULL || filter == NULL || output_dims == NULL ||
         output == NULL) {
         return SE_ERR_NULL_POINTER;
     }
+    return SE_OK;
+}
+
+/* Checks 1b: se_conv_params ranges. */
+SE_INLINE se_status se_conv_validate_params(const se_conv_params *params)
+{
     if (!se_is_int8(params->input_zp) || !se_is_int8(params->output_zp) || params->stride_h < 1 ||
         params->stride_w < 1 || params->pad_h < 0 || params->pad_w < 0 ||
         !se_act_ok(params->act.min, params->act.max)) {
         return SE_ERR_BAD_PARAM;
     }
-    if (!se_conv_dims_ok(input_dims) || !se_conv_dims_ok(filter_dims) ||
-        !se_conv_dims_ok(output_dims) || output_dims->n != input_dims->n ||
+    return SE_OK;
+}
+
+/* Checks 1c: spatial shapes; the kernel window is filter_dims->h x
+ * filter_dims->w. */
+SE_INLINE se_status se_conv_validate_spatial(const se_conv_params *params, const se_dims *input_dims,
+                                             const se_dims *filter_dims, const se_dims *output_dims)
+{
+    if (!se_conv_dims_ok(input_dims) || !se_conv_dims_ok(filter_dims) || !se_conv_dims_ok(output_dims) ||
+        output_dims->n != input_dims->n ||
         !se_conv_axis_ok(input_dims->h, filter_dims->h, params->stride_h, params->pad_h, output_dims->h) ||
         !se_conv_axis_ok(input_dims->w, filter_dims->w, params->stride_w, params->pad_w, output_dims->w)) {
         return SE_ERR_BAD_SHAPE;
     }
     return SE_OK;
+}
+
+/* Checks 1: pointers, parameters, spatial shapes (1a, 1b, 1c in order).
+ * Channel relations are left to the op. */
+SE_INLINE se_status se_conv_validate_common(const se_context *ctx, const se_conv_params *params,
+                                            const se_per_channel_quant *quant, const se_dims *input_dims,
+                                            const int8_t *input, const se_dims *filter_dims, const int8_t *filter,
+                                            const se_dims *output_dims, const int8_t *output)
+{
+    se_status status =
+        se_conv_validate_pointers(ctx, params, quant, input_dims, input, filter_dims, filter, output_dims, output);
+    if (status == SE_OK) {
+        status = se_conv_validate_params(params);
+    }
+    if (status == SE_OK) {
+        status = se_conv_validate_spatial(params, input_dims, filter_dims, output_dims);
+    }
+    return status;
 }
 
 /* Checks 2 for a dense convolution (conv2d, 1x1): filter [C_out, KH, KW, C_in]. */
@@ -143,6 +176,36 @@ SE_INLINE se_status se_conv_validate_dense(const se_context *ctx, const se_conv_
     }
     if (status == SE_OK) {
         status = se_conv_validate_context(ctx, required_scratch);
+    }
+    return status;
+}
+
+/* The checks of the pointwise 1x1 convolution: pointers, params, then its
+ * restriction to stride 1 without padding (SE_ERR_UNSUPPORTED: a job for
+ * conv2d), then a 1x1 filter and output H, W equal to the input's
+ * (SE_ERR_BAD_SHAPE), then checks 1c to 5 as for any dense convolution. */
+SE_INLINE se_status se_conv_validate_pointwise(const se_context *ctx, const se_conv_params *params,
+                                               const se_per_channel_quant *quant, const se_dims *input_dims,
+                                               const int8_t *input, const se_dims *filter_dims,
+                                               const int8_t *filter, const se_dims *output_dims,
+                                               const int8_t *output, int32_t required_scratch)
+{
+    se_status status =
+        se_conv_validate_pointers(ctx, params, quant, input_dims, input, filter_dims, filter, output_dims, output);
+    if (status == SE_OK) {
+        status = se_conv_validate_params(params);
+    }
+    if (status == SE_OK && (params->stride_h != 1 || params->stride_w != 1 || params->pad_h != 0 ||
+                            params->pad_w != 0)) {
+        status = SE_ERR_UNSUPPORTED;
+    }
+    if (status == SE_OK && (filter_dims->h != 1 || filter_dims->w != 1 || output_dims->h != input_dims->h ||
+                            output_dims->w != input_dims->w)) {
+        status = SE_ERR_BAD_SHAPE;
+    }
+    if (status == SE_OK) {
+        status = se_conv_validate_dense(ctx, params, quant, input_dims, input, filter_dims, filter, output_dims,
+                                        output, required_scratch);
     }
     return status;
 }

@@ -15,17 +15,11 @@ int32_t se_conv1x1_s8_ref_get_buffer_size(const se_dims *input_dims)
 
 se_status se_conv1x1_s8_ref(SE_CONV2D_S8_ARGS)
 {
-    se_status status = se_conv_validate_dense(ctx, params, quant, input_dims, input, filter_dims, filter,
-                                              output_dims, output, se_conv1x1_s8_ref_get_buffer_size(input_dims));
+    const int32_t scratch_needed = se_conv1x1_s8_ref_get_buffer_size(input_dims);
+    const se_status status = se_conv_validate_pointwise(ctx, params, quant, input_dims, input, filter_dims, filter,
+                                                        output_dims, output, scratch_needed);
     if (status != SE_OK) {
         return status;
-    }
-    if (filter_dims->h != 1 || filter_dims->w != 1 || output_dims->h != input_dims->h ||
-        output_dims->w != input_dims->w) {
-        return SE_ERR_BAD_SHAPE;
-    }
-    if (params->stride_h != 1 || params->stride_w != 1 || params->pad_h != 0 || params->pad_w != 0) {
-        return SE_ERR_UNSUPPORTED; /* a strided or padded 1x1 is a job for se_conv2d_s8 */
     }
     const int32_t in_c = input_dims->c, out_c = output_dims->c;
     const int32_t pixels = input_dims->n * input_dims->h * input_dims->w;
