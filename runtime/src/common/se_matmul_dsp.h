@@ -91,9 +91,23 @@ SE_INLINE void se_matmul_pack_column_pair(const int8_t *src0, const int8_t *src1
     se_matmul_pack_strided(src1, step, k, offset, dst + 2, 4, tail + 1, 2);
 }
 
+/* Row widening: bytes 0 and 2 ("even") and bytes 1 and 3 ("odd") of a row
+ * word as int16 pairs, plus the row offset in each half. `symmetric` is a
+ * constant at every call site: 1 for weights (offset 0), which skips the
+ * offset and frees its register. */
+SE_INLINE uint32_t se_matmul_widen_even(uint32_t x, uint32_t offset2, int symmetric)
+{
+    return symmetric ? se_sxtb16(x) : se_sxtab16(offset2, x);
+}
+
+SE_INLINE uint32_t se_matmul_widen_odd(uint32_t x, uint32_t offset2, int symmetric)
+{
+    return symmetric ? se_sxtb16_ror8(x) : se_sxtab16_ror8(offset2, x);
+}
+
 /* acc[2 * r + c] += dot(row r, column c) for rows row0, row1 and a packed pair. */
 SE_INLINE void se_matmul_dot_2x2(const int8_t *row0, const int8_t *row1, const uint32_t *pair, int32_t k,
-                                 int32_t row_offset, int32_t acc[4])
+                                 int32_t row_offset, int symmetric, int32_t acc[4])
 {
     const uint32_t offset2 = se_matmul_offset_pair(row_offset);
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
@@ -102,8 +116,10 @@ SE_INLINE void se_matmul_dot_2x2(const int8_t *row0, const int8_t *row1, const u
         const uint32_t x1 = se_read_u32(row1);
         row0 += 4;
         row1 += 4;
-        const uint32_t x0_even = se_sxtab16(offset2, x0), x0_odd = se_sxtab16_ror8(offset2, x0);
-        const uint32_t x1_even = se_sxtab16(offset2, x1), x1_odd = se_sxtab16_ror8(offset2, x1);
+        const uint32_t x0_even = se_matmul_widen_even(x0, offset2, symmetric);
+        const uint32_t x0_odd = se_matmul_widen_odd(x0, offset2, symmetric);
+        const uint32_t x1_even = se_matmul_widen_even(x1, offset2, symmetric);
+        const uint32_t x1_odd = se_matmul_widen_odd(x1, offset2, symmetric);
         a00 = se_smlad(x0_even, pair[0], a00);
         a00 = se_smlad(x0_odd, pair[1], a00);
         a10 = se_smlad(x1_even, pair[0], a10);
@@ -130,14 +146,15 @@ SE_INLINE void se_matmul_dot_2x2(const int8_t *row0, const int8_t *row1, const u
 
 /* acc[c] += dot(row0, column c) for a packed pair. */
 SE_INLINE void se_matmul_dot_1x2(const int8_t *row0, const uint32_t *pair, int32_t k, int32_t row_offset,
-                                 int32_t acc[2])
+                                 int symmetric, int32_t acc[2])
 {
     const uint32_t offset2 = se_matmul_offset_pair(row_offset);
     int32_t a0 = acc[0], a1 = acc[1];
     for (int32_t groups = k >> 2; groups > 0; --groups) {
         const uint32_t x = se_read_u32(row0);
         row0 += 4;
-        const uint32_t x_even = se_sxtab16(offset2, x), x_odd = se_sxtab16_ror8(offset2, x);
+        const uint32_t x_even = se_matmul_widen_even(x, offset2, symmetric);
+        const uint32_t x_odd = se_matmul_widen_odd(x, offset2, symmetric);
         a0 = se_smlad(x_even, pair[0], a0);
         a0 = se_smlad(x_odd, pair[1], a0);
         a1 = se_smlad(x_even, pair[2], a1);
@@ -153,33 +170,34 @@ SE_INLINE void se_matmul_dot_1x2(const int8_t *row0, const uint32_t *pair, int32
     acc[1] = a1;
 }
 
-/* acc[r] += dot(row r, column) for rows row0 + r * row_stride, r < 4, and one packed column. */
+/* acc[r] += dot(row r, column) for rows row0 + r * row_stride, r < 4, and one
+ * packed column. Rows 1 and 3 are addressed as rows 0 and 2 plus the stride,
+ * which saves two pointer registers (the loop then fits the register file). */
 SE_INLINE void se_matmul_dot_4x1(const int8_t *row0, ptrdiff_t row_stride, const uint32_t *column, int32_t k,
-                                 int32_t row_offset, int32_t acc[4])
+                                 int32_t row_offset, int symmetric, int32_t acc[4])
 {
     const uint32_t offset2 = se_matmul_offset_pair(row_offset);
-    const int8_t *row1 = row0 + row_stride, *row2 = row1 + row_stride, *row3 = row2 + row_stride;
+    const int8_t *row2 = row0 + 2 * row_stride;
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     for (int32_t groups = k >> 2; groups > 0; --groups) {
         const uint32_t c_even = column[0], c_odd = column[1];
         column += 2;
-        uint32_t x = se_read_u32(row0);
-        a0 = se_smlad(se_sxtab16(offset2, x), c_even, a0);
-        a0 = se_smlad(se_sxtab16_ror8(offset2, x), c_odd, a0);
-        x = se_read_u32(row1);
-        a1 = se_smlad(se_sxtab16(offset2, x), c_even, a1);
-        a1 = se_smlad(se_sxtab16_ror8(offset2, x), c_odd, a1);
+        uint32_t x = se_read_u32(row0 + row_stride);
+        a1 = se_smlad(se_matmul_widen_even(x, offset2, symmetric), c_even, a1);
+        a1 = se_smlad(se_matmul_widen_odd(x, offset2, symmetric), c_odd, a1);
+        x = se_read_u32(row0);
+        a0 = se_smlad(se_matmul_widen_even(x, offset2, symmetric), c_even, a0);
+        a0 = se_smlad(se_matmul_widen_odd(x, offset2, symmetric), c_odd, a0);
+        x = se_read_u32(row2 + row_stride);
+        a3 = se_smlad(se_matmul_widen_even(x, offset2, symmetric), c_even, a3);
+        a3 = se_smlad(se_matmul_widen_odd(x, offset2, symmetric), c_odd, a3);
         x = se_read_u32(row2);
-        a2 = se_smlad(se_sxtab16(offset2, x), c_even, a2);
-        a2 = se_smlad(se_sxtab16_ror8(offset2, x), c_odd, a2);
-        x = se_read_u32(row3);
-        a3 = se_smlad(se_sxtab16(offset2, x), c_even, a3);
-        a3 = se_smlad(se_sxtab16_ror8(offset2, x), c_odd, a3);
+        a2 = se_smlad(se_matmul_widen_even(x, offset2, symmetric), c_even, a2);
+        a2 = se_smlad(se_matmul_widen_odd(x, offset2, symmetric), c_odd, a2);
         row0 += 4;
-        row1 += 4;
         row2 += 4;
-        row3 += 4;
     }
+    const int8_t *row1 = row0 + row_stride, *row3 = row2 + row_stride;
     for (int32_t j = 0; j < (k & 3); ++j) {
         const int32_t c = (int32_t)column[j];
         a0 = se_matmul_wrap_add(a0, ((int32_t)row0[j] + row_offset) * c);
@@ -195,14 +213,14 @@ SE_INLINE void se_matmul_dot_4x1(const int8_t *row0, ptrdiff_t row_stride, const
 
 /* acc + dot(row0, column) for one packed column. */
 SE_INLINE int32_t se_matmul_dot_1x1(const int8_t *row0, const uint32_t *column, int32_t k, int32_t row_offset,
-                                    int32_t acc)
+                                    int symmetric, int32_t acc)
 {
     const uint32_t offset2 = se_matmul_offset_pair(row_offset);
     for (int32_t groups = k >> 2; groups > 0; --groups) {
         const uint32_t x = se_read_u32(row0);
         row0 += 4;
-        acc = se_smlad(se_sxtab16(offset2, x), column[0], acc);
-        acc = se_smlad(se_sxtab16_ror8(offset2, x), column[1], acc);
+        acc = se_smlad(se_matmul_widen_even(x, offset2, symmetric), column[0], acc);
+        acc = se_smlad(se_matmul_widen_odd(x, offset2, symmetric), column[1], acc);
         column += 2;
     }
     for (int32_t j = 0; j < (k & 3); ++j) {
@@ -211,15 +229,23 @@ SE_INLINE int32_t se_matmul_dot_1x1(const int8_t *row0, const uint32_t *column, 
     return acc;
 }
 
-/* Requantization with the shift split once into left = max(shift, 0) and
- * right = max(-shift, 0). Same bits as se_requantize() for multiplier >= 0
- * (the kernels reject negative multipliers), in far fewer instructions:
- * with b >= 0, gemmlowp's nudged, truncating doubling high multiply equals
- * floor((a * b + 2^30) / 2^31), one SMLAL and a shift. */
+/* Requantization, precomputed per output channel (or per tensor). Same bits
+ * as se_requantize() for multiplier >= 0 (the kernels reject negative
+ * multipliers), with one SMLAL and a few ALU instructions instead of two
+ * separate roundings. With x = acc << left, r = right and m >= 0:
+ *   doubling_high_mul(x, m) = floor((x*m + 2^30) / 2^31)  (gemmlowp's nudged
+ *   truncating division rounds ties up for either sign), and for r >= 1 the
+ *   rounding division by 2^r (ties away from zero) of that folds into one floor:
+ *     x >= 0: floor((x*m + 2^30 + 2^(30+r)) / 2^(31+r))
+ *     x <  0: floor((x*m + 2^30 + 2^(30+r) - 2^31) / 2^(31+r))
+ *   (for x < 0 with x*m >= -2^30 both give 0, so the sign of x may stand in for
+ *   the sign of the product). Division by 2^(31+r) is the high word shifted by
+ *   r - 1; the -2^31 is a borrow from the low word. */
 typedef struct {
-    int32_t multiplier;
-    int32_t left;
-    int32_t right;
+    int64_t round;      /* 2^30 + (right > 0 ? 2^(30 + right) : 0) */
+    int32_t multiplier; /* [0, 2^31 - 1] */
+    int32_t left;       /* max(shift, 0) */
+    int32_t right;      /* max(-shift, 0) */
 } se_matmul_requant;
 
 SE_INLINE se_matmul_requant se_matmul_requant_make(int32_t multiplier, int32_t shift)
@@ -228,19 +254,22 @@ SE_INLINE se_matmul_requant se_matmul_requant_make(int32_t multiplier, int32_t s
     q.multiplier = multiplier;
     q.left = shift > 0 ? shift : 0;
     q.right = shift > 0 ? 0 : -shift;
+    q.round = ((int64_t)1 << 30) + (q.right > 0 ? ((int64_t)1 << (30 + q.right)) : 0);
     return q;
 }
 
-SE_INLINE int32_t se_matmul_requantize(int32_t acc, se_matmul_requant q)
+SE_INLINE int32_t se_matmul_requantize(int32_t acc, const se_matmul_requant *q)
 {
-    const int32_t x = (int32_t)((uint32_t)acc << q.left);
-    const int32_t high = (int32_t)(((int64_t)x * q.multiplier + (1LL << 30)) >> 31);
-    const int32_t mask = (int32_t)((1u << q.right) - 1u);
-    const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)high >> 31);
-    return (high >> q.right) + ((high & mask) > threshold ? 1 : 0);
+    const int32_t x = (int32_t)((uint32_t)acc << q->left);
+    const int64_t t = (int64_t)x * q->multiplier + q->round;
+    if (q->right == 0) {
+        return (int32_t)(t >> 31);
+    }
+    const uint32_t borrow = ((uint32_t)(x >> 31) & ~(uint32_t)t) >> 31;
+    return ((int32_t)(t >> 32) - (int32_t)borrow) >> (q->right - 1);
 }
 
-SE_INLINE int8_t se_matmul_output_s8(int32_t acc, se_matmul_requant q, int32_t output_zp, int32_t act_min,
+SE_INLINE int8_t se_matmul_output_s8(int32_t acc, const se_matmul_requant *q, int32_t output_zp, int32_t act_min,
                                      int32_t act_max)
 {
     return (int8_t)se_clamp(se_matmul_requantize(acc, q) + output_zp, act_min, act_max);

@@ -52,19 +52,19 @@ se_status se_batch_matmul_s8_dsp(SE_BATCH_MATMUL_S8_ARGS)
             int32_t m = 0;
             for (; m + 1 < m_count; m += 2) {
                 int32_t acc[4] = {0, 0, 0, 0}; /* [row][column] */
-                se_matmul_dot_2x2(a, a + lhs_stride, packed, k, lhs_offset, acc);
-                out[0] = se_matmul_output_s8(acc[0], q, out_zp, act_min, act_max);
-                out[1] = se_matmul_output_s8(acc[1], q, out_zp, act_min, act_max);
-                out[out_stride] = se_matmul_output_s8(acc[2], q, out_zp, act_min, act_max);
-                out[out_stride + 1] = se_matmul_output_s8(acc[3], q, out_zp, act_min, act_max);
+                se_matmul_dot_2x2(a, a + lhs_stride, packed, k, lhs_offset, 0, acc);
+                out[0] = se_matmul_output_s8(acc[0], &q, out_zp, act_min, act_max);
+                out[1] = se_matmul_output_s8(acc[1], &q, out_zp, act_min, act_max);
+                out[out_stride] = se_matmul_output_s8(acc[2], &q, out_zp, act_min, act_max);
+                out[out_stride + 1] = se_matmul_output_s8(acc[3], &q, out_zp, act_min, act_max);
                 a += 2 * lhs_stride;
                 out += 2 * out_stride;
             }
             if (m < m_count) {
                 int32_t acc[2] = {0, 0};
-                se_matmul_dot_1x2(a, packed, k, lhs_offset, acc);
-                out[0] = se_matmul_output_s8(acc[0], q, out_zp, act_min, act_max);
-                out[1] = se_matmul_output_s8(acc[1], q, out_zp, act_min, act_max);
+                se_matmul_dot_1x2(a, packed, k, lhs_offset, 0, acc);
+                out[0] = se_matmul_output_s8(acc[0], &q, out_zp, act_min, act_max);
+                out[1] = se_matmul_output_s8(acc[1], &q, out_zp, act_min, act_max);
             }
         }
 
@@ -75,15 +75,15 @@ se_status se_batch_matmul_s8_dsp(SE_BATCH_MATMUL_S8_ARGS)
             int32_t m = 0;
             for (; m + 3 < m_count; m += 4) {
                 int32_t acc[4] = {0, 0, 0, 0};
-                se_matmul_dot_4x1(a, lhs_stride, packed, k, lhs_offset, acc);
+                se_matmul_dot_4x1(a, lhs_stride, packed, k, lhs_offset, 0, acc);
                 for (int32_t r = 0; r < 4; ++r) {
-                    out[r * out_stride] = se_matmul_output_s8(acc[r], q, out_zp, act_min, act_max);
+                    out[r * out_stride] = se_matmul_output_s8(acc[r], &q, out_zp, act_min, act_max);
                 }
                 a += 4 * lhs_stride;
                 out += 4 * out_stride;
             }
             for (; m < m_count; ++m) {
-                out[0] = se_matmul_output_s8(se_matmul_dot_1x1(a, packed, k, lhs_offset, 0), q, out_zp, act_min,
+                out[0] = se_matmul_output_s8(se_matmul_dot_1x1(a, packed, k, lhs_offset, 0, 0), &q, out_zp, act_min,
                                              act_max);
                 a += lhs_stride;
                 out += out_stride;

@@ -47,22 +47,22 @@ se_status se_fully_connected_s8_dsp(SE_FULLY_CONNECTED_S8_ARGS)
             const int32_t bias0 = bias != NULL ? bias[o] : 0;
             const int32_t bias1 = bias != NULL ? bias[o + 1] : 0;
             int32_t acc[4] = {bias0, bias0, bias1, bias1}; /* [channel][token] */
-            se_matmul_dot_2x2(w, w + in_features, packed, in_features, 0, acc);
+            se_matmul_dot_2x2(w, w + in_features, packed, in_features, 0, 1, acc);
             const se_matmul_requant q0 = se_matmul_requant_make(quant->multiplier[o], quant->shift[o]);
             const se_matmul_requant q1 = se_matmul_requant_make(quant->multiplier[o + 1], quant->shift[o + 1]);
-            out0[o] = se_matmul_output_s8(acc[0], q0, out_zp, act_min, act_max);
-            out1[o] = se_matmul_output_s8(acc[1], q0, out_zp, act_min, act_max);
-            out0[o + 1] = se_matmul_output_s8(acc[2], q1, out_zp, act_min, act_max);
-            out1[o + 1] = se_matmul_output_s8(acc[3], q1, out_zp, act_min, act_max);
+            out0[o] = se_matmul_output_s8(acc[0], &q0, out_zp, act_min, act_max);
+            out1[o] = se_matmul_output_s8(acc[1], &q0, out_zp, act_min, act_max);
+            out0[o + 1] = se_matmul_output_s8(acc[2], &q1, out_zp, act_min, act_max);
+            out1[o + 1] = se_matmul_output_s8(acc[3], &q1, out_zp, act_min, act_max);
             w += 2 * (ptrdiff_t)in_features;
         }
         if (o < out_features) {
             const int32_t bias0 = bias != NULL ? bias[o] : 0;
             int32_t acc[2] = {bias0, bias0};
-            se_matmul_dot_1x2(w, packed, in_features, 0, acc);
+            se_matmul_dot_1x2(w, packed, in_features, 0, 1, acc);
             const se_matmul_requant q0 = se_matmul_requant_make(quant->multiplier[o], quant->shift[o]);
-            out0[o] = se_matmul_output_s8(acc[0], q0, out_zp, act_min, act_max);
-            out1[o] = se_matmul_output_s8(acc[1], q0, out_zp, act_min, act_max);
+            out0[o] = se_matmul_output_s8(acc[0], &q0, out_zp, act_min, act_max);
+            out1[o] = se_matmul_output_s8(acc[1], &q0, out_zp, act_min, act_max);
         }
     }
 
@@ -81,17 +81,17 @@ se_status se_fully_connected_s8_dsp(SE_FULLY_CONNECTED_S8_ARGS)
                 acc[2] = bias[o + 2];
                 acc[3] = bias[o + 3];
             }
-            se_matmul_dot_4x1(w, in_features, packed, in_features, 0, acc);
+            se_matmul_dot_4x1(w, in_features, packed, in_features, 0, 1, acc);
             for (int32_t r = 0; r < 4; ++r) {
                 const se_matmul_requant q = se_matmul_requant_make(quant->multiplier[o + r], quant->shift[o + r]);
-                out[o + r] = se_matmul_output_s8(acc[r], q, out_zp, act_min, act_max);
+                out[o + r] = se_matmul_output_s8(acc[r], &q, out_zp, act_min, act_max);
             }
             w += 4 * (ptrdiff_t)in_features;
         }
         for (; o < out_features; ++o) {
-            const int32_t acc = se_matmul_dot_1x1(w, packed, in_features, 0, bias != NULL ? bias[o] : 0);
+            const int32_t acc = se_matmul_dot_1x1(w, packed, in_features, 0, 1, bias != NULL ? bias[o] : 0);
             const se_matmul_requant q = se_matmul_requant_make(quant->multiplier[o], quant->shift[o]);
-            out[o] = se_matmul_output_s8(acc, q, out_zp, act_min, act_max);
+            out[o] = se_matmul_output_s8(acc, &q, out_zp, act_min, act_max);
             w += in_features;
         }
     }
