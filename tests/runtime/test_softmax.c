@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "../../runtime/src/common/se_softmax_math.h"
 #include "se_test.h"
 #include "se_test_reference.h"
 #include "tinyformer/runtime/se_softmax.h"
@@ -380,8 +381,49 @@ static void test_invalid(void)
                   (long)se_softmax_s8_get_buffer_size());
 }
 
+/* The DSP kernel's SMMULR/SMMLAR forms of the exp and of the row scale
+ * against the oracle over many parameters and sums. */
+static void test_fast_math(void)
+{
+    uint32_t rng = 2024u;
+    int bad = 0;
+    for (int t = 0; t < 300 && !bad; t++) {
+        se_softmax_params p;
+        p.input_multiplier = se_test_rand_range(&rng, 1 << 30, INT32_MAX);
+        p.input_left_shift = se_test_rand_range(&rng, 15, 31);
+        const int64_t radius = ((int64_t)31 << 26) >> p.input_left_shift;
+        p.diff_max = radius > 255 ? 255 : (int32_t)radius;
+        for (int32_t d = 0; d <= p.diff_max && !bad; d++) {
+            const int32_t got = se_softmax_exp_fast(d, &p), want = o_exp_of_diff(-d, &p);
+            bad = se_test_check(got == want, "fast exp", "mult %ld shift %ld d %ld: %ld want %ld",
+                                (long)p.input_multiplier, (long)p.input_left_shift, (long)d, (long)got,
+                                (long)want) ? 0 : 1;
+        }
+    }
+    for (int t = 0; t < 20000 && !bad; t++) {
+        int32_t sum = (int32_t)(se_test_rand(&rng) >> se_test_rand_range(&rng, 1, 12));
+        if (sum < (1 << 19)) {
+            sum += 1 << 19;
+        }
+        if (t < 64) {
+            sum = t < 32 ? (int32_t)(((uint32_t)1 << (19 + t % 12)) - (uint32_t)(t / 12)) : (1 << (19 + t % 12));
+        }
+        int32_t h = 0;
+        while (!(((uint32_t)sum << h) & 0x80000000u)) {
+            h++;
+        }
+        const int32_t want = o_one_over_one_plus_x((int32_t)(((uint32_t)sum << h) - 0x80000000u));
+        int32_t scale = 0, exponent = 0;
+        se_softmax_row_scale_fast(sum, &scale, &exponent);
+        bad = se_test_check(scale == want && exponent == 35 - h, "fast row scale", "sum %ld: %ld want %ld",
+                            (long)sum, (long)scale, (long)want) ? 0 : 1;
+    }
+    se_test_check(!bad, "fast math sweep", "mismatch above");
+}
+
 void suite_softmax(void)
 {
+    test_fast_math();
     test_params_from_scale();
     test_shapes_and_scales();
     test_long_rows();

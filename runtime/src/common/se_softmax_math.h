@@ -205,7 +205,9 @@ SE_INLINE int32_t se_sm_exp_on_negative_values_fast(int32_t a)
     const int32_t x3 = se_sm_mul_small(x2, x);
     const int32_t x4 = se_sm_mul_small(x2, x2);
     const int32_t x4_over_4 = (x4 + 2) >> 2; /* x4 >= 0 */
-    const int32_t poly = se_rounding_divide_by_pot(se_sm_mul_small(x4_over_4 + x3, 715827883) + x2, 1);
+    /* x2 + x3/3 + x4/12 >= 0 for every x in [-2^28, 2^28) (checked over all
+     * of them), so the rounding halving is (z + 1) >> 1. */
+    const int32_t poly = (se_sm_mul_small(x4_over_4 + x3, 715827883) + x2 + 1) >> 1;
     int32_t result = 1895147668 + se_sm_mul_small(x + poly, 1895147668);
     if (a == 0) {
         return INT32_MAX;
@@ -245,6 +247,25 @@ SE_INLINE int32_t se_softmax_exp_fast(int32_t d, const se_softmax_params *params
     const int32_t scaled = se_sm_mul_big((int32_t)((uint32_t)(-d) << params->input_left_shift),
                                          (int32_t)(2u * (uint32_t)params->input_multiplier));
     return se_sm_exp_on_negative_values_fast(scaled);
+}
+
+/* se_softmax_row_scale with SMMULR/SMMLAR. sum < 2^31 gives h >= 1, so the
+ * normalized sum t = sum << h is even and half_denominator = t / 2 lies in
+ * [2^30, 2^31): mul(x, half_denominator) = SMMLAR(x, t - 2^32, x). Newton's
+ * iterates x stay in (0, 2^30] and 2^29 - mul(h, x) in [0, 2^29], so the other
+ * products double safely. */
+SE_INLINE void se_softmax_row_scale_fast(int32_t sum_q12_19, int32_t *scale, int32_t *exponent)
+{
+    const int32_t headroom_plus_one = se_clz32((uint32_t)sum_q12_19);
+    const uint32_t t = (uint32_t)sum_q12_19 << headroom_plus_one;
+    const int32_t half_denominator = (int32_t)(t >> 1);
+    int32_t x = 1515870810 + se_smmulr(half_denominator, 2 * -1010580540);
+    for (int32_t i = 0; i < 3; i++) {
+        const int32_t one_minus_half_denominator_times_x = (1 << 29) - se_sm_mul_big(x, (int32_t)t);
+        x = x + se_sm_saturating_shl(se_smmulr(x, 2 * one_minus_half_denominator_times_x), 2);
+    }
+    *scale = se_sm_saturating_shl(x, 1);
+    *exponent = (12 - headroom_plus_one) + 31 - 8;
 }
 
 #endif /* TINYFORMER_RUNTIME_SE_SOFTMAX_MATH_H */
