@@ -86,6 +86,35 @@ SE_INLINE void se_conv_zero_groups(int32_t n, int16_t *dst)
     }
 }
 
+/* Writes n consecutive taps k .. k+n-1 of column `slot` (0 or 1), from n
+ * consecutive input values src[0..n-1] plus the offset, or zeros (padding)
+ * when src is NULL. The part that covers whole groups of 4 goes 4 at a time;
+ * the ends (a run need not start on a group, C_in % 4 != 0) one at a time. */
+static inline void se_conv_col_write_run(int16_t *cols, int32_t slot, int32_t k_total, int32_t k, const int8_t *src,
+                                         int32_t n, uint32_t offset_pair)
+{
+    const int32_t offset = (int16_t)(offset_pair & 0xFFFFu);
+    const int32_t k_groups = k_total & ~3;
+    for (; n > 0 && (k & 3) != 0; k++, n--) {
+        cols[se_conv_col_index(k, slot, k_total)] = (int16_t)(src != NULL ? *src++ + offset : 0);
+    }
+    const int32_t room = k_groups - k; /* taps left in whole groups (<= 0 in the tail) */
+    const int32_t body = (n < room ? n : room) & ~3;
+    if (body > 0) {
+        if (src != NULL) {
+            se_conv_widen_groups(src, body, offset_pair, cols + 2 * k + 4 * slot);
+            src += body;
+        } else {
+            se_conv_zero_groups(body, cols + 2 * k + 4 * slot);
+        }
+        k += body;
+        n -= body;
+    }
+    for (; n > 0; k++, n--) {
+        cols[se_conv_col_index(k, slot, k_total)] = (int16_t)(src != NULL ? *src++ + offset : 0);
+    }
+}
+
 /* Two consecutive 32-bit words of the column buffer (4-byte aligned), pointer
  * advanced past them: one post-indexed LDRD on the target (GCC splits such
  * loads into two LDR and a pointer update otherwise). */

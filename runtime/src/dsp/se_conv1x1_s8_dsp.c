@@ -21,17 +21,6 @@ int32_t se_conv1x1_s8_dsp_get_buffer_size(const se_dims *input_dims)
     return se_conv_col_buffer_size(input_dims->c);
 }
 
-/* One pixel's C_in values into column slot `slot`. */
-static void se_conv1x1_widen(const int8_t *pixel, int32_t in_c, int32_t input_zp, uint32_t offset_pair,
-                             int16_t *cols, int32_t slot)
-{
-    const int32_t in_c_groups = in_c & ~3;
-    se_conv_widen_groups(pixel, in_c_groups, offset_pair, cols + 4 * slot);
-    for (int32_t ic = in_c_groups; ic < in_c; ic++) {
-        cols[se_conv_col_index(ic, slot, in_c)] = (int16_t)(pixel[ic] - input_zp);
-    }
-}
-
 se_status se_conv1x1_s8_dsp(SE_CONV2D_S8_ARGS)
 {
     const int32_t scratch_needed = se_conv1x1_s8_dsp_get_buffer_size(input_dims);
@@ -48,15 +37,15 @@ se_status se_conv1x1_s8_dsp(SE_CONV2D_S8_ARGS)
     int32_t p = 0;
     for (; p + 1 < pixels; p += 2) {
         const int8_t *pixel = input + (size_t)p * in_c;
-        se_conv1x1_widen(pixel, in_c, params->input_zp, offset_pair, cols, 0);
-        se_conv1x1_widen(pixel + in_c, in_c, params->input_zp, offset_pair, cols, 1);
+        se_conv_col_write_run(cols, 0, in_c, 0, pixel, in_c, offset_pair);
+        se_conv_col_write_run(cols, 1, in_c, 0, pixel + in_c, in_c, offset_pair);
         int8_t *out = output + (size_t)p * out_c;
         se_conv_mat_mult_2px(filter, out_c, in_c, cols, bias, quant, params, out, out + out_c);
     }
     if (p < pixels) { /* odd pixel count: the last pixel in both slots, stored twice */
         const int8_t *pixel = input + (size_t)p * in_c;
-        se_conv1x1_widen(pixel, in_c, params->input_zp, offset_pair, cols, 0);
-        se_conv1x1_widen(pixel, in_c, params->input_zp, offset_pair, cols, 1);
+        se_conv_col_write_run(cols, 0, in_c, 0, pixel, in_c, offset_pair);
+        se_conv_col_write_run(cols, 1, in_c, 0, pixel, in_c, offset_pair);
         int8_t *out = output + (size_t)p * out_c;
         se_conv_mat_mult_2px(filter, out_c, in_c, cols, bias, quant, params, out, out);
     }

@@ -21,53 +21,36 @@ int32_t se_conv2d_s8_dsp_get_buffer_size(const se_dims *input_dims, const se_dim
     return se_conv_col_buffer_size((int64_t)filter_dims->h * filter_dims->w * filter_dims->c);
 }
 
-/* Geometry of one call, shared by the im2col helpers. */
+/* Geometry of one call, shared by the im2col of every pixel. */
 typedef struct {
-    const int8_t *input;
     int32_t in_h, in_w, in_c;
     int32_t k_h, k_w, k;
     uint32_t offset_pair;
-    int32_t input_zp;
-} se_conv2d_im2col;
+} se_conv2d_geometry;
 
-/* Receptive field of the output pixel whose window starts at (y0, x0) in image
- * `image`, into column slot `slot` (0 or 1). C_in % 4 == 0: whole groups of 4
- * per tap, widened with SXTAB16. */
-static void se_conv2d_im2col_groups(const se_conv2d_im2col *g, const int8_t *image, int32_t y0, int32_t x0,
-                                    int16_t *cols, int32_t slot)
+/* Receptive field of the output pixel whose window starts at (y0, x0) in
+ * `image`, into column slot `slot` (0 or 1). A kernel row is one run of
+ * KW * C_in taps: the input pixels it covers are contiguous, so it is written
+ * as (left padding, input values, right padding) runs. */
+static void se_conv2d_im2col(const se_conv2d_geometry *g, const int8_t *image, int32_t y0, int32_t x0,
+                             int16_t *cols, int32_t slot)
 {
-    int16_t *dst = cols + 4 * slot;
-    for (int32_t ky = 0; ky < g->k_h; ky++) {
-        const int32_t y = y0 + ky;
-        for (int32_t kx = 0; kx < g->k_w; kx++) {
-            const int32_t x = x0 + kx;
-            if (y < 0 || y >= g->in_h || x < 0 || x >= g->in_w) {
-                se_conv_zero_groups(g->in_c, dst);
-            } else {
-                se_conv_widen_groups(image + ((size_t)y * g->in_w + x) * g->in_c, g->in_c, g->offset_pair, dst);
-            }
-            dst += 2 * g->in_c;
-        }
-    }
-}
-
-/* Same for any C_in (groups of 4 taps straddle kernel positions): one value
- * at a time through se_conv_col_index. */
-static void se_conv2d_im2col_any(const se_conv2d_im2col *g, const int8_t *image, int32_t y0, int32_t x0,
-                                 int16_t *cols, int32_t slot)
-{
+    const int32_t row_taps = g->k_w * g->in_c;
+    const int32_t kx_lo = x0 < 0 ? -x0 : 0;                              /* first kx inside the image */
+    const int32_t kx_hi = g->in_w - x0 < g->k_w ? g->in_w - x0 : g->k_w; /* one past the last */
+    const int32_t inside = kx_hi > kx_lo ? (kx_hi - kx_lo) * g->in_c : 0;
+    const int32_t left = kx_lo * g->in_c < row_taps ? kx_lo * g->in_c : row_taps;
     int32_t k = 0;
-    for (int32_t ky = 0; ky < g->k_h; ky++) {
+    for (int32_t ky = 0; ky < g->k_h; ky++, k += row_taps) {
         const int32_t y = y0 + ky;
-        for (int32_t kx = 0; kx < g->k_w; kx++) {
-            const int32_t x = x0 + kx;
-            const int inside = y >= 0 && y < g->in_h && x >= 0 && x < g->in_w;
-            const int8_t *pixel = inside ? image + ((size_t)y * g->in_w + x) * g->in_c : NULL;
-            for (int32_t ic = 0; ic < g->in_c; ic++, k++) {
-                const int32_t value = inside ? pixel[ic] - g->input_zp : 0;
-                cols[se_conv_col_index(k, slot, g->k)] = (int16_t)value;
-            }
+        if (y < 0 || y >= g->in_h || inside == 0) {
+            se_conv_col_write_run(cols, slot, g->k, k, NULL, row_taps, g->offset_pair);
+            continue;
         }
+        const int8_t *src = image + ((size_t)y * g->in_w + (x0 + kx_lo)) * g->in_c;
+        se_conv_col_write_run(cols, slot, g->k, k, NULL, left, g->offset_pair);
+        se_conv_col_write_run(cols, slot, g->k, k + left, src, inside, g->offset_pair);
+        se_conv_col_write_run(cols, slot, g->k, k + left + inside, NULL, row_taps - left - inside, g->offset_pair);
     }
 }
 
@@ -79,8 +62,7 @@ se_status se_conv2d_s8_dsp(SE_CONV2D_S8_ARGS)
     if (status != SE_OK) {
         return status;
     }
-    se_conv2d_im2col g;
-    g.input = input;
+    se_conv2d_geometry g;
     g.in_h = input_dims->h;
     g.in_w = input_dims->w;
     g.in_c = input_dims->c;
@@ -88,9 +70,6 @@ se_status se_conv2d_s8_dsp(SE_CONV2D_S8_ARGS)
     g.k_w = filter_dims->w;
     g.k = g.k_h * g.k_w * g.in_c;
     g.offset_pair = se_conv_offset_pair(params->input_zp);
-    g.input_zp = params->input_zp;
-    void (*const im2col)(const se_conv2d_im2col *, const int8_t *, int32_t, int32_t, int16_t *, int32_t) =
-        (g.in_c & 3) == 0 ? se_conv2d_im2col_groups : se_conv2d_im2col_any;
 
     int16_t *cols = (int16_t *)ctx->buf;
     const int32_t out_h = output_dims->h, out_w = output_dims->w, out_c = output_dims->c;
@@ -105,10 +84,10 @@ se_status se_conv2d_s8_dsp(SE_CONV2D_S8_ARGS)
                 const int32_t x0 = ox * params->stride_w - params->pad_w;
                 int8_t *out = output + (((size_t)n * out_h + oy) * out_w + ox) * out_c;
                 if (pending == NULL) {
-                    im2col(&g, image, y0, x0, cols, 0);
+                    se_conv2d_im2col(&g, image, y0, x0, cols, 0);
                     pending = out;
                 } else {
-                    im2col(&g, image, y0, x0, cols, 1);
+                    se_conv2d_im2col(&g, image, y0, x0, cols, 1);
                     se_conv_mat_mult_2px(filter, out_c, g.k, cols, bias, quant, params, pending, out);
                     pending = NULL;
                 }
@@ -119,7 +98,8 @@ se_status se_conv2d_s8_dsp(SE_CONV2D_S8_ARGS)
         const int32_t last = out_h * out_w - 1;
         const int32_t oy = last / out_w, ox = last % out_w;
         const int8_t *image = input + (size_t)(input_dims->n - 1) * image_size;
-        im2col(&g, image, oy * params->stride_h - params->pad_h, ox * params->stride_w - params->pad_w, cols, 1);
+        const int32_t y0 = oy * params->stride_h - params->pad_h, x0 = ox * params->stride_w - params->pad_w;
+        se_conv2d_im2col(&g, image, y0, x0, cols, 1);
         se_conv_mat_mult_2px(filter, out_c, g.k, cols, bias, quant, params, pending, pending);
     }
     return SE_OK;
