@@ -173,12 +173,13 @@ SE_INLINE void se_conv_mac_1ch_2px(const int8_t **w0, const int16_t **x, int32_t
 }
 
 /* The output stage for one channel of both pixels: the per-channel constants
- * are made once, then each accumulator is requantized, offset, clamped. */
-SE_INLINE void se_conv_store_channel(int32_t acc0, int32_t acc1, int32_t multiplier, int32_t shift,
-                                     const se_conv_params *params, int8_t *out0, int8_t *out1)
+ * are made once, then each accumulator is requantized, offset, clamped.
+ * (Arguments by value: the int8 stores may alias any pointed-to parameter, so
+ * values read through pointers would be reloaded after every store.) */
+SE_INLINE void se_conv_store_channel(int32_t acc0, int32_t acc1, int32_t multiplier, int32_t shift, int32_t zp,
+                                     int32_t act_min, int32_t act_max, int8_t *out0, int8_t *out1)
 {
     const se_conv_requant q = se_conv_requant_make(multiplier, shift);
-    const int32_t zp = params->output_zp, act_min = params->act.min, act_max = params->act.max;
     *out0 = (int8_t)se_clamp(se_conv_requant_apply(acc0, q) + zp, act_min, act_max);
     *out1 = (int8_t)se_clamp(se_conv_requant_apply(acc1, q) + zp, act_min, act_max);
 }
@@ -195,6 +196,8 @@ static inline void se_conv_mat_mult_2px(const int8_t *filter, int32_t out_c, int
     const int32_t tail = k - k_groups;
     const int16_t *tail0 = cols + 2 * k_groups;
     const int16_t *tail1 = tail0 + tail;
+    const int32_t *multiplier = quant->multiplier, *shift = quant->shift;
+    const int32_t zp = params->output_zp, act_min = params->act.min, act_max = params->act.max;
     int32_t oc = 0;
 
     for (; oc + 1 < out_c; oc += 2) {
@@ -214,8 +217,8 @@ static inline void se_conv_mat_mult_2px(const int8_t *filter, int32_t out_c, int
             acc10 = se_conv_add_wrap(acc10, w1[j] * tail0[j]);
             acc11 = se_conv_add_wrap(acc11, w1[j] * tail1[j]);
         }
-        se_conv_store_channel(acc00, acc01, quant->multiplier[oc], quant->shift[oc], params, out0 + oc, out1 + oc);
-        se_conv_store_channel(acc10, acc11, quant->multiplier[oc + 1], quant->shift[oc + 1], params, out0 + oc + 1,
+        se_conv_store_channel(acc00, acc01, multiplier[oc], shift[oc], zp, act_min, act_max, out0 + oc, out1 + oc);
+        se_conv_store_channel(acc10, acc11, multiplier[oc + 1], shift[oc + 1], zp, act_min, act_max, out0 + oc + 1,
                               out1 + oc + 1);
     }
     if (oc < out_c) { /* odd channel count: the last channel alone */
@@ -230,7 +233,7 @@ static inline void se_conv_mat_mult_2px(const int8_t *filter, int32_t out_c, int
             acc00 = se_conv_add_wrap(acc00, w0[j] * tail0[j]);
             acc01 = se_conv_add_wrap(acc01, w0[j] * tail1[j]);
         }
-        se_conv_store_channel(acc00, acc01, quant->multiplier[oc], quant->shift[oc], params, out0 + oc, out1 + oc);
+        se_conv_store_channel(acc00, acc01, multiplier[oc], shift[oc], zp, act_min, act_max, out0 + oc, out1 + oc);
     }
 }
 
