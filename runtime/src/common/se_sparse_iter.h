@@ -22,6 +22,7 @@
 #ifndef TINYFORMER_RUNTIME_SE_SPARSE_ITER_H
 #define TINYFORMER_RUNTIME_SE_SPARSE_ITER_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 typedef struct {
