@@ -22,6 +22,7 @@ se_status se_conv1x1_s8_ref(SE_CONV2D_S8_ARGS)
         return status;
     }
     const int32_t in_c = input_dims->c, out_c = output_dims->c;
+    const int32_t input_zp = params->input_zp;
     const int32_t pixels = input_dims->n * input_dims->h * input_dims->w;
 
     for (int32_t p = 0; p < pixels; p++) {
@@ -31,7 +32,7 @@ se_status se_conv1x1_s8_ref(SE_CONV2D_S8_ARGS)
             const int8_t *weights = filter + (size_t)oc * in_c;
             int32_t sum = 0;
             for (int32_t ic = 0; ic < in_c; ic++) {
-                sum += weights[ic] * (pixel[ic] - params->input_zp);
+                sum += weights[ic] * (pixel[ic] - input_zp);
             }
             const int32_t acc = se_conv_add_wrap(se_conv_bias(bias, oc), sum);
             out[oc] = se_conv_output_s8(acc, quant->multiplier[oc], quant->shift[oc], params);
