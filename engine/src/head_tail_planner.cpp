@@ -144,9 +144,14 @@ MemoryPlan HeadTailPlanner::plan(const std::vector<BufferRequest>& requests) con
 
     TwoEndedArena arena(requests);
     auto place_one = [&](int buffer) {
-        const int input = requests[static_cast<size_t>(buffer)].input_buffer;
-        if (input >= 0 && !requests[static_cast<size_t>(buffer)].is_scratch) {
-            const End end = opposite(arena.end_of(input));
+        const BufferRequest& request = requests[static_cast<size_t>(buffer)];
+        const int input = request.input_buffer;
+        if (input >= 0 && !request.is_scratch) {
+            const bool input_stays_live =
+                requests[static_cast<size_t>(input)].last_step > request.first_step;
+            const End end = live_input_ == LiveInput::stack && input_stays_live
+                                ? arena.end_of(input)
+                                : opposite(arena.end_of(input));
             arena.place(buffer, end, arena.first_fit(buffer, end));
             return;
         }

@@ -5,6 +5,7 @@
 #include <iomanip>
 #include <ostream>
 #include <sstream>
+#include <utility>
 
 #include "memory_planner_steps.h"
 #include "tinyformer/engine/error.h"
@@ -29,6 +30,15 @@ std::string describe_placed(const std::vector<BufferRequest>& requests, const Me
     const int64_t offset = plan.offsets[static_cast<size_t>(index)];
     return detail::concat(describe(requests, index), " steps ", request.first_step, "..",
                           request.last_step, " bytes [", offset, ", ", offset + request.size, ")");
+}
+
+// Messages are built only on failure: the search validates thousands of graphs.
+template <typename... Parts>
+[[noreturn]] void reject_request(const std::vector<BufferRequest>& requests, int index,
+                                 Parts&&... parts)
+{
+    throw Error(detail::concat("memory planner: buffer ", describe(requests, index),
+                               std::forward<Parts>(parts)...));
 }
 
 bool is_power_of_two(int value) { return value > 0 && (value & (value - 1)) == 0; }
@@ -67,31 +77,44 @@ void validate_requests(const std::vector<BufferRequest>& requests)
     const int count = static_cast<int>(requests.size());
     for (int i = 0; i < count; ++i) {
         const BufferRequest& request = requests[static_cast<size_t>(i)];
-        const std::string who = "memory planner: buffer " + describe(requests, i);
-        TF_CHECK(request.size > 0, who, ": size ", request.size, " bytes must be > 0");
-        TF_CHECK(request.size <= kMaxBufferBytes, who, ": size ", request.size,
-                 " bytes is above the limit of ", kMaxBufferBytes, " bytes");
-        TF_CHECK(request.first_step >= 0, who, ": first_step ", request.first_step,
-                 " must be >= 0");
-        TF_CHECK(request.last_step >= request.first_step, who, ": last_step ", request.last_step,
-                 " is before first_step ", request.first_step);
-        TF_CHECK(is_power_of_two(request.alignment), who, ": alignment ", request.alignment,
-                 " must be a power of two");
-        TF_CHECK(!request.is_scratch || request.first_step == request.last_step, who,
-                 ": a scratch buffer lives at one step, but it has steps ", request.first_step,
-                 "..", request.last_step);
+        if (request.size <= 0) {
+            reject_request(requests, i, ": size ", request.size, " bytes must be > 0");
+        }
+        if (request.size > kMaxBufferBytes) {
+            reject_request(requests, i, ": size ", request.size, " bytes is above the limit of ",
+                           kMaxBufferBytes, " bytes");
+        }
+        if (request.first_step < 0) {
+            reject_request(requests, i, ": first_step ", request.first_step, " must be >= 0");
+        }
+        if (request.last_step < request.first_step) {
+            reject_request(requests, i, ": last_step ", request.last_step,
+                           " is before first_step ", request.first_step);
+        }
+        if (!is_power_of_two(request.alignment)) {
+            reject_request(requests, i, ": alignment ", request.alignment,
+                           " must be a power of two");
+        }
+        if (request.is_scratch && request.first_step != request.last_step) {
+            reject_request(requests, i, ": a scratch buffer lives at one step, but it has steps ",
+                           request.first_step, "..", request.last_step);
+        }
         if (request.input_buffer == -1) {
             continue;
         }
-        TF_CHECK(request.input_buffer >= 0 && request.input_buffer < count, who,
-                 ": input_buffer ", request.input_buffer, " is out of range (-1 or 0..",
-                 count - 1, ")");
-        TF_CHECK(request.input_buffer != i, who, ": input_buffer is the buffer itself");
+        if (request.input_buffer < 0 || request.input_buffer >= count) {
+            reject_request(requests, i, ": input_buffer ", request.input_buffer,
+                           " is out of range (-1 or 0..", count - 1, ")");
+        }
+        if (request.input_buffer == i) {
+            reject_request(requests, i, ": input_buffer is the buffer itself");
+        }
         const BufferRequest& input = requests[static_cast<size_t>(request.input_buffer)];
-        TF_CHECK(input.first_step <= request.first_step && request.first_step <= input.last_step,
-                 who, ": input_buffer ", describe(requests, request.input_buffer), " (steps ",
-                 input.first_step, "..", input.last_step,
-                 ") is not live at the step that produces it (", request.first_step, ")");
+        if (request.first_step < input.first_step || request.first_step > input.last_step) {
+            reject_request(requests, i, ": input_buffer ", describe(requests, request.input_buffer),
+                           " (steps ", input.first_step, "..", input.last_step,
+                           ") is not live at the step that produces it (", request.first_step, ")");
+        }
     }
     check_no_input_cycle(requests);
 }
@@ -175,16 +198,15 @@ std::string to_string(const PlanReport& report)
     return out.str();
 }
 
-BestPlan plan_best(const std::vector<BufferRequest>& requests)
+BestPlan plan_best(const std::vector<BufferRequest>& requests,
+                   const std::vector<const MemoryPlanner*>& planners)
 {
-    const HeadTailPlanner head_tail;
-    const GreedyBySizePlanner greedy;
-    // Head-tail first: on a tie the first candidate wins.
-    const MemoryPlanner* planners[] = {&head_tail, &greedy};
-
+    TF_CHECK(!planners.empty(), "plan_best: no planner to run");
     BestPlan best;
     bool have_best = false;
     for (const MemoryPlanner* planner : planners) {
+        TF_CHECK(planner != nullptr, "plan_best: planner #", best.report.candidates.size(),
+                 " is null");
         MemoryPlan plan = planner->plan(requests);
         validate_plan(requests, plan);
         best.report.candidates.push_back({plan.planner, plan.arena_size});
@@ -201,6 +223,14 @@ BestPlan plan_best(const std::vector<BufferRequest>& requests)
                                   static_cast<double>(best.report.lower_bound)
                             : 1.0;
     return best;
+}
+
+BestPlan plan_best(const std::vector<BufferRequest>& requests)
+{
+    const HeadTailPlanner head_tail(HeadTailPlanner::LiveInput::alternate);
+    const HeadTailPlanner head_tail_stack(HeadTailPlanner::LiveInput::stack);
+    const GreedyBySizePlanner greedy;
+    return plan_best(requests, {&head_tail, &head_tail_stack, &greedy});
 }
 
 }  // namespace tinyformer::engine

@@ -93,8 +93,10 @@ TEST(PlanBest, ChainKeepsHeadTailAtTheLowerBound)
     EXPECT_EQ(best.report.arena, 500);
     EXPECT_EQ(best.report.lower_bound, 500);
     EXPECT_DOUBLE_EQ(best.report.ratio, 1.0);
-    ASSERT_EQ(best.report.candidates.size(), 2u);
-    EXPECT_EQ(best.report.candidates[1].arena, 548);
+    ASSERT_EQ(best.report.candidates.size(), 3u);
+    EXPECT_EQ(best.report.candidates[1].planner, "head-tail-stack");
+    EXPECT_EQ(best.report.candidates[1].arena, 500);  // no input outlives its reader
+    EXPECT_EQ(best.report.candidates[2].arena, 548);
 }
 
 // MobileNetV2 inverted residual at 16x16x16, expansion 4:
@@ -115,6 +117,44 @@ TEST(HeadTailPlanner, InvertedResidualKeepsTheShortcutAtTheHead)
     // x head; expand tail; dw head above x; project tail; add head above x.
     EXPECT_EQ(plan.offsets, (std::vector<int64_t>{0, 20480, 4096, 32768, 4096}))
         << plan_text(requests, plan);
+}
+
+TEST(HeadTailStackPlanner, InvertedResidualStacksTheExpansionOnTheShortcut)
+{
+    const auto requests = inverted_residual_graph();
+    const MemoryPlan plan = HeadTailPlanner(HeadTailPlanner::LiveInput::stack).plan(requests);
+    EXPECT_EQ(plan.planner, "head-tail-stack");
+    EXPECT_EQ(plan.arena_size, 36864);
+    // x head; expand head on x (x stays live); dw tail; project head where
+    // expand was; add tail.
+    EXPECT_EQ(plan.offsets, (std::vector<int64_t>{0, 4096, 20480, 4096, 32768}))
+        << plan_text(requests, plan);
+}
+
+// Two inverted residual blocks in a row (expansion 4): the second block's
+// shortcut is the first block's output.
+std::vector<BufferRequest> two_inverted_residuals_graph()
+{
+    return {buffer("x", 4096, 0, 4),          buffer("expand1", 16384, 1, 2, 0),
+            buffer("dw1", 16384, 2, 3, 1),    buffer("project1", 4096, 3, 4, 2),
+            buffer("add1", 4096, 4, 8, 3),    buffer("expand2", 16384, 5, 6, 4),
+            buffer("dw2", 16384, 6, 7, 5),    buffer("project2", 4096, 7, 8, 6),
+            buffer("add2", 4096, 8, 8, 7)};
+}
+
+TEST(HeadTailStackPlanner, StackedInvertedResidualsReachTheLowerBoundWhereAlternationCannot)
+{
+    const auto requests = two_inverted_residuals_graph();
+    EXPECT_EQ(lower_bound(requests), 36864);
+    // Alternation puts add1 above x; once x dies its hole is too small for dw2.
+    EXPECT_EQ(HeadTailPlanner().plan(requests).arena_size, 36864 + 4096);
+    EXPECT_EQ(GreedyBySizePlanner().plan(requests).arena_size, 36864 + 4096);
+    const MemoryPlan plan = HeadTailPlanner(HeadTailPlanner::LiveInput::stack).plan(requests);
+    EXPECT_EQ(plan.arena_size, 36864);
+    EXPECT_EQ(plan.offsets,
+              (std::vector<int64_t>{0, 4096, 20480, 4096, 32768, 16384, 0, 28672, 0}))
+        << plan_text(requests, plan);
+    EXPECT_EQ(plan_best(requests).plan.planner, "head-tail-stack");
 }
 
 TEST(GreedyBySizePlanner, InvertedResidualReachesTheLowerBound)
@@ -157,6 +197,14 @@ TEST(GreedyBySizePlanner, TransformerBlockReachesTheLowerBound)
     EXPECT_NO_THROW(validate_plan(requests, plan));
 }
 
+TEST(HeadTailStackPlanner, TransformerBlockReachesTheLowerBound)
+{
+    const auto requests = transformer_block_graph();
+    const MemoryPlan plan = HeadTailPlanner(HeadTailPlanner::LiveInput::stack).plan(requests);
+    EXPECT_EQ(plan.arena_size, 168) << plan_text(requests, plan);
+    EXPECT_NO_THROW(validate_plan(requests, plan));
+}
+
 // conv 3x3 (im2col scratch) -> conv 3x3 (scratch) -> pool.
 std::vector<BufferRequest> scratch_graph()
 {
@@ -192,18 +240,55 @@ std::vector<BufferRequest> residual_hole_graph()
             buffer("wide", 100, 3, 3, 2)};
 }
 
-TEST(PlanBest, KeepsGreedyWhenHeadTailLeavesAHole)
+TEST(PlanBest, ReportsEveryCandidateAndBreaksTiesInListOrder)
 {
     const auto requests = residual_hole_graph();
-    EXPECT_EQ(HeadTailPlanner().plan(requests).arena_size, 124);
     const BestPlan best = plan_best(requests);
-    EXPECT_EQ(best.plan.planner, "greedy-by-size");
-    EXPECT_EQ(best.report.planner, "greedy-by-size");
+    // Stacking "p" on the live "x" keeps the head low for "wide"; greedy ties.
+    EXPECT_EQ(best.plan.planner, "head-tail-stack");
+    EXPECT_EQ(best.report.planner, "head-tail-stack");
     EXPECT_EQ(best.report.arena, 112);
     EXPECT_EQ(best.report.lower_bound, 112);
     EXPECT_EQ(to_string(best.report),
-              "arena 112 B, lower bound 112 B, ratio 1.000, planner greedy-by-size "
-              "(head-tail 124 B, greedy-by-size 112 B)");
+              "arena 112 B, lower bound 112 B, ratio 1.000, planner head-tail-stack "
+              "(head-tail 124 B, head-tail-stack 112 B, greedy-by-size 112 B)");
+}
+
+// "x" feeds a side branch "side" (read by nobody after) and "branch", then
+// "out" = f(branch, x). Both head-tail policies put "branch" above "side" at
+// the tail, and "out" above "x" at the head.
+std::vector<BufferRequest> side_branch_graph()
+{
+    return {buffer("x", 32, 0, 3), buffer("side", 60, 1, 2, 0), buffer("branch", 12, 2, 3, 0),
+            buffer("out", 48, 3, 3, 2)};
+}
+
+TEST(PlanBest, KeepsGreedyWhenBothHeadTailPoliciesLeaveAHole)
+{
+    const auto requests = side_branch_graph();
+    const BestPlan best = plan_best(requests);
+    EXPECT_EQ(best.plan.planner, "greedy-by-size");
+    EXPECT_EQ(best.report.arena, 104);
+    EXPECT_EQ(best.report.lower_bound, 104);
+    EXPECT_EQ(to_string(best.report),
+              "arena 104 B, lower bound 104 B, ratio 1.000, planner greedy-by-size "
+              "(head-tail 152 B, head-tail-stack 152 B, greedy-by-size 104 B)");
+}
+
+TEST(PlanBest, RunsTheGivenPlannersOnly)
+{
+    const auto requests = side_branch_graph();
+    const GreedyBySizePlanner greedy;
+    const HeadTailPlanner head_tail;
+    const BestPlan best = plan_best(requests, {&greedy, &head_tail});
+    EXPECT_EQ(best.plan.planner, "greedy-by-size");
+    ASSERT_EQ(best.report.candidates.size(), 2u);
+    EXPECT_EQ(best.report.candidates[1].planner, "head-tail");
+    // A tie keeps the first listed.
+    EXPECT_EQ(plan_best(chain_graph(), {&head_tail, &head_tail}).plan.planner, "head-tail");
+    EXPECT_EQ(error_of([&] { plan_best(requests, {}); }), "plan_best: no planner to run");
+    EXPECT_EQ(error_of([&] { plan_best(requests, {&greedy, nullptr}); }),
+              "plan_best: planner #1 is null");
 }
 
 TEST(HeadTailPlanner, BufferWithoutInputGoesToTheCheaperEnd)
@@ -314,18 +399,20 @@ TEST(MemoryPlanners, RandomGraphsGiveValidPlansAtOrAboveTheLowerBound)
         const auto requests = random_graph(rng);
         const int64_t bound = lower_bound(requests);
         const MemoryPlan head_tail = HeadTailPlanner().plan(requests);
+        const MemoryPlan stack = HeadTailPlanner(HeadTailPlanner::LiveInput::stack).plan(requests);
         const MemoryPlan greedy = GreedyBySizePlanner().plan(requests);
-        for (const MemoryPlan* plan : {&head_tail, &greedy}) {
+        for (const MemoryPlan* plan : {&head_tail, &stack, &greedy}) {
             ASSERT_NO_THROW(validate_plan(requests, *plan))
                 << "trial " << trial << ": " << plan_text(requests, *plan);
             ASSERT_GE(plan->arena_size, bound) << "trial " << trial << ": " << plan->planner;
         }
         const BestPlan best = plan_best(requests);
-        const int64_t smaller = std::min(head_tail.arena_size, greedy.arena_size);
+        const int64_t smaller = std::min({head_tail.arena_size, stack.arena_size, greedy.arena_size});
         ASSERT_EQ(best.plan.arena_size, smaller) << "trial " << trial;
-        ASSERT_EQ(best.plan.planner,
-                  head_tail.arena_size <= greedy.arena_size ? "head-tail" : "greedy-by-size")
-            << "trial " << trial;
+        const char* expected = head_tail.arena_size == smaller ? "head-tail"
+                               : stack.arena_size == smaller   ? "head-tail-stack"
+                                                               : "greedy-by-size";
+        ASSERT_EQ(best.plan.planner, expected) << "trial " << trial;
         ASSERT_EQ(best.report.lower_bound, bound) << "trial " << trial;
         ASSERT_EQ(best.report.arena, smaller) << "trial " << trial;
         // Deterministic: the search compares candidates planned at different times.

@@ -13,7 +13,17 @@ namespace tinyformer::engine {
 // during its lifetime. The arena is the smallest that holds both ends at every
 // step: max over steps of (head extent + tail extent).
 //
-// Choices where the paper is silent:
+// The paper does not say where the output of an op goes when the op's input
+// stays live after it (the first op of a residual block). Policy:
+//   - alternate ("head-tail"): the literal rule, the other end. In a stack of
+//     inverted residual blocks the block output then lands above the shortcut and
+//     the next block's expansion leaves the hole below it unused (+11% for
+//     expansion 4: bench/results/memory-planner.md).
+//   - stack ("head-tail-stack"): the same end as the input, on top of it, so the
+//     op after it has the other end to itself; every other output alternates.
+// plan_best tries both.
+//
+// Other choices where the paper is silent:
 //   - buffers are placed in step order; at one step the op's output before its
 //     scratch buffers, so the output gets the spot closest to its end;
 //   - a buffer with no input buffer (graph input, op reading only weights) and a
@@ -23,8 +33,21 @@ namespace tinyformer::engine {
 //     rounded up to the largest alignment so tail offsets stay aligned.
 class HeadTailPlanner final : public MemoryPlanner {
 public:
+    enum class LiveInput { alternate, stack };
+
+    explicit HeadTailPlanner(LiveInput live_input = LiveInput::alternate)
+        : live_input_(live_input)
+    {
+    }
+
     MemoryPlan plan(const std::vector<BufferRequest>& requests) const override;
-    std::string name() const override { return "head-tail"; }
+    std::string name() const override
+    {
+        return live_input_ == LiveInput::alternate ? "head-tail" : "head-tail-stack";
+    }
+
+private:
+    LiveInput live_input_;
 };
 
 }  // namespace tinyformer::engine

@@ -9,7 +9,7 @@
 //         {"conv1_im2col", 108, 1, 1, 4, -1, /*is_scratch=*/true},
 //         {"conv2", 16384, 2, 2, 4, /*input_buffer=*/1},
 //     };
-//     BestPlan best = plan_best(requests);   // validated; smaller of the planners
+//     BestPlan best = plan_best(requests);   // validated; smallest of the planners
 //     best.plan.offsets[1];                  // byte offset of "conv1" in the arena
 //     std::cout << best.report;              // arena, lower bound, ratio, planner
 //
@@ -101,8 +101,13 @@ struct BestPlan {
     PlanReport report;
 };
 
-// Runs the head-tail and the greedy-by-size planners, validates both plans and
-// keeps the smaller arena (ties go to head-tail, the paper's scheme).
+// Runs every planner of `planners` (non-owning, not null), validates each plan
+// and keeps the smallest arena; on a tie the planner listed first wins.
+BestPlan plan_best(const std::vector<BufferRequest>& requests,
+                   const std::vector<const MemoryPlanner*>& planners);
+
+// plan_best with the engine's planners, in tie-break order: head-tail (the
+// paper's alternation), head-tail-stack, greedy-by-size.
 BestPlan plan_best(const std::vector<BufferRequest>& requests);
 
 }  // namespace tinyformer::engine
