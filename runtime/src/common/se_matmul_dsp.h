@@ -4,14 +4,16 @@
  *
  * Both kernels take dot products of length k between
  *   - ROWS: int8 vectors read in place, contiguous along k (weight rows of a
- *     fully connected layer, lhs rows of a matmul), widened in registers with
- *     SXTAB16, which adds the row operand's offset (-zero point) for free;
+ *     fully connected layer, lhs rows of a matmul), sign-extended in registers
+ *     with SXTB16 / SXTB16 ROR 8;
  *   - COLUMNS: int8 vectors packed once into scratch as int16 pairs with their
  *     offset (-zero point) already added (tokens of a fully connected layer,
  *     rhs columns of a matmul). A packed column is reused by every row, so
  *     packing costs O(k) per column, not per dot product.
- * With both offsets applied on widening, sum (a - za) * (b - zb) needs no
- * correction terms; |a - za|, |b - zb| <= 255 fit int16 and SMLAD.
+ * A row zero point (the matmul's lhs_zp; weights have none) is folded into the
+ * accumulator's start value once per column:
+ *   sum (a - za) * (b - zb) = sum a * (b - zb) - za * colsum,  colsum = sum (b - zb),
+ * and packing returns colsum. |a| <= 128 and |b - zb| <= 255 fit int16 and SMLAD.
  *
  * Packed column format, in 32-bit words (int16 pairs, low half first):
  *   for each group of 4 values v0 v1 v2 v3:  (v0, v2), (v1, v3)
@@ -22,8 +24,9 @@
  *   c0 (v0, v2), c0 (v1, v3), c1 (v0, v2), c1 (v1, v3)
  * and per remaining value: c0 v, c1 v.
  *
- * Accumulation wraps modulo 2^32 like SMLAD (unsigned arithmetic in C), so the
- * result equals the reference's int32 sum whenever that sum is in range.
+ * Accumulation wraps modulo 2^32 like SMLAD (unsigned arithmetic in C). The
+ * identity above holds for integers, hence modulo 2^32: results equal the
+ * reference's int32 sum whenever that sum is in range.
  */
 #ifndef TINYFORMER_RUNTIME_SE_MATMUL_DSP_H
 #define TINYFORMER_RUNTIME_SE_MATMUL_DSP_H
@@ -33,6 +36,14 @@
 
 #include "se_dsp_intrinsics.h"
 #include "se_fixedpoint.h"
+
+/* Keeps a kernel's row loop in a function of its own: the register allocator
+ * then sees only that loop's values, and the inner loop does not spill. */
+#if defined(__GNUC__)
+#define SE_MATMUL_NOINLINE __attribute__((noinline))
+#else
+#define SE_MATMUL_NOINLINE
+#endif
 
 /* Words of one packed column, and of a packed pair of columns, of length k. */
 SE_INLINE int32_t se_matmul_packed_words(int32_t k) { return 2 * (k >> 2) + (k & 3); }
@@ -48,90 +59,93 @@ SE_INLINE int32_t se_matmul_wrap_add(int32_t acc, int32_t v) { return (int32_t)(
 /* Packs src[0], src[step], ..., src[(k - 1) * step] plus offset: the groups
  * of 4 go to group_dst, one every words_per_group words (2 for a single
  * column, 4 inside a pair), the k % 4 remaining values to tail_dst, one every
- * tail_step words (1 or 2). */
-SE_INLINE void se_matmul_pack_strided(const int8_t *src, ptrdiff_t step, int32_t k, int32_t offset,
-                                      uint32_t *group_dst, int32_t words_per_group, uint32_t *tail_dst,
-                                      int32_t tail_step)
+ * tail_step words (1 or 2). Returns the sum of the packed values. */
+SE_INLINE int32_t se_matmul_pack_strided(const int8_t *src, ptrdiff_t step, int32_t k, int32_t offset,
+                                         uint32_t *group_dst, int32_t words_per_group, uint32_t *tail_dst,
+                                         int32_t tail_step)
 {
     const uint32_t offset2 = se_matmul_offset_pair(offset);
+    const uint32_t ones = 0x00010001u; /* SMLAD with (1, 1) sums both halves */
+    int32_t sum = 0;
     int32_t groups = k >> 2;
     if (step == 1) {
         for (; groups > 0; --groups) {
             const uint32_t v = se_read_u32(src);
-            group_dst[0] = se_sxtab16(offset2, v);
-            group_dst[1] = se_sxtab16_ror8(offset2, v);
+            const uint32_t even = se_sxtab16(offset2, v), odd = se_sxtab16_ror8(offset2, v);
+            group_dst[0] = even;
+            group_dst[1] = odd;
+            sum = se_smlad(even, ones, se_smlad(odd, ones, sum));
             src += 4;
             group_dst += words_per_group;
         }
     } else {
         for (; groups > 0; --groups) {
-            const uint32_t even = se_matmul_pack16(src[0], src[2 * step]);
-            const uint32_t odd = se_matmul_pack16(src[step], src[3 * step]);
-            group_dst[0] = se_sadd16(even, offset2);
-            group_dst[1] = se_sadd16(odd, offset2);
+            const uint32_t even = se_sadd16(se_matmul_pack16(src[0], src[2 * step]), offset2);
+            const uint32_t odd = se_sadd16(se_matmul_pack16(src[step], src[3 * step]), offset2);
+            group_dst[0] = even;
+            group_dst[1] = odd;
+            sum = se_smlad(even, ones, se_smlad(odd, ones, sum));
             src += 4 * step;
             group_dst += words_per_group;
         }
     }
     for (int32_t j = 0; j < (k & 3); ++j) {
-        tail_dst[j * tail_step] = (uint32_t)((int32_t)src[(ptrdiff_t)j * step] + offset);
+        const int32_t v = (int32_t)src[(ptrdiff_t)j * step] + offset;
+        tail_dst[j * tail_step] = (uint32_t)v;
+        sum = se_matmul_wrap_add(sum, v);
     }
+    return sum;
 }
 
-SE_INLINE void se_matmul_pack_column(const int8_t *src, ptrdiff_t step, int32_t k, int32_t offset, uint32_t *dst)
+/* One column; returns its sum. */
+SE_INLINE int32_t se_matmul_pack_column(const int8_t *src, ptrdiff_t step, int32_t k, int32_t offset, uint32_t *dst)
 {
-    se_matmul_pack_strided(src, step, k, offset, dst, 2, dst + 2 * (k >> 2), 1);
+    return se_matmul_pack_strided(src, step, k, offset, dst, 2, dst + 2 * (k >> 2), 1);
 }
 
+/* Two columns, interleaved; their sums go to sums[0], sums[1]. */
 SE_INLINE void se_matmul_pack_column_pair(const int8_t *src0, const int8_t *src1, ptrdiff_t step, int32_t k,
-                                          int32_t offset, uint32_t *dst)
+                                          int32_t offset, uint32_t *dst, int32_t sums[2])
 {
     uint32_t *tail = dst + 4 * (k >> 2);
-    se_matmul_pack_strided(src0, step, k, offset, dst, 4, tail, 2);
-    se_matmul_pack_strided(src1, step, k, offset, dst + 2, 4, tail + 1, 2);
+    sums[0] = se_matmul_pack_strided(src0, step, k, offset, dst, 4, tail, 2);
+    sums[1] = se_matmul_pack_strided(src1, step, k, offset, dst + 2, 4, tail + 1, 2);
 }
 
-/* Row widening: bytes 0 and 2 ("even") and bytes 1 and 3 ("odd") of a row
- * word as int16 pairs, plus the row offset in each half. `symmetric` is a
- * constant at every call site: 1 for weights (offset 0), which skips the
- * offset and frees its register. */
-SE_INLINE uint32_t se_matmul_widen_even(uint32_t x, uint32_t offset2, int symmetric)
+/* -row_zp * column_sum, wrapping: the start value that folds a row zero point in. */
+SE_INLINE int32_t se_matmul_zp_fold(int32_t row_zp, int32_t column_sum)
 {
-    return symmetric ? se_sxtb16(x) : se_sxtab16(offset2, x);
-}
-
-SE_INLINE uint32_t se_matmul_widen_odd(uint32_t x, uint32_t offset2, int symmetric)
-{
-    return symmetric ? se_sxtb16_ror8(x) : se_sxtab16_ror8(offset2, x);
+    return (int32_t)((uint32_t)(-row_zp) * (uint32_t)column_sum);
 }
 
 /* acc[2 * r + c] += dot(row r, column c) for rows row0, row1 and a packed pair. */
 SE_INLINE void se_matmul_dot_2x2(const int8_t *row0, const int8_t *row1, const uint32_t *pair, int32_t k,
-                                 int32_t row_offset, int symmetric, int32_t acc[4])
+                                 int32_t acc[4])
 {
-    const uint32_t offset2 = se_matmul_offset_pair(row_offset);
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
     for (int32_t groups = k >> 2; groups > 0; --groups) {
         const uint32_t x0 = se_read_u32(row0);
         const uint32_t x1 = se_read_u32(row1);
         row0 += 4;
         row1 += 4;
-        const uint32_t x0_even = se_matmul_widen_even(x0, offset2, symmetric);
-        const uint32_t x0_odd = se_matmul_widen_odd(x0, offset2, symmetric);
-        const uint32_t x1_even = se_matmul_widen_even(x1, offset2, symmetric);
-        const uint32_t x1_odd = se_matmul_widen_odd(x1, offset2, symmetric);
-        a00 = se_smlad(x0_even, pair[0], a00);
-        a00 = se_smlad(x0_odd, pair[1], a00);
-        a10 = se_smlad(x1_even, pair[0], a10);
-        a10 = se_smlad(x1_odd, pair[1], a10);
-        a01 = se_smlad(x0_even, pair[2], a01);
-        a01 = se_smlad(x0_odd, pair[3], a01);
-        a11 = se_smlad(x1_even, pair[2], a11);
-        a11 = se_smlad(x1_odd, pair[3], a11);
-        pair += 4;
+        const uint32_t x0_even = se_sxtb16(x0);
+        const uint32_t x0_odd = se_sxtb16_ror8(x0);
+        const uint32_t x1_even = se_sxtb16(x1);
+        const uint32_t x1_odd = se_sxtb16_ror8(x1);
+        uint32_t c_even, c_odd;
+        se_read2_u32_advance(&pair, &c_even, &c_odd); /* column 0 */
+        a00 = se_smlad(x0_even, c_even, a00);
+        a00 = se_smlad(x0_odd, c_odd, a00);
+        a10 = se_smlad(x1_even, c_even, a10);
+        a10 = se_smlad(x1_odd, c_odd, a10);
+        se_read2_u32_advance(&pair, &c_even, &c_odd); /* column 1 */
+        a01 = se_smlad(x0_even, c_even, a01);
+        a01 = se_smlad(x0_odd, c_odd, a01);
+        a11 = se_smlad(x1_even, c_even, a11);
+        a11 = se_smlad(x1_odd, c_odd, a11);
     }
     for (int32_t j = 0; j < (k & 3); ++j) {
-        const int32_t x0 = (int32_t)row0[j] + row_offset, x1 = (int32_t)row1[j] + row_offset;
+        const int32_t x0 = (int32_t)row0[j], x1 = (int32_t)row1[j];
         const int32_t c0 = (int32_t)pair[2 * j], c1 = (int32_t)pair[2 * j + 1];
         a00 = se_matmul_wrap_add(a00, x0 * c0);
         a01 = se_matmul_wrap_add(a01, x0 * c1);
@@ -145,24 +159,24 @@ SE_INLINE void se_matmul_dot_2x2(const int8_t *row0, const int8_t *row1, const u
 }
 
 /* acc[c] += dot(row0, column c) for a packed pair. */
-SE_INLINE void se_matmul_dot_1x2(const int8_t *row0, const uint32_t *pair, int32_t k, int32_t row_offset,
-                                 int symmetric, int32_t acc[2])
+SE_INLINE void se_matmul_dot_1x2(const int8_t *row0, const uint32_t *pair, int32_t k, int32_t acc[2])
 {
-    const uint32_t offset2 = se_matmul_offset_pair(row_offset);
     int32_t a0 = acc[0], a1 = acc[1];
     for (int32_t groups = k >> 2; groups > 0; --groups) {
         const uint32_t x = se_read_u32(row0);
         row0 += 4;
-        const uint32_t x_even = se_matmul_widen_even(x, offset2, symmetric);
-        const uint32_t x_odd = se_matmul_widen_odd(x, offset2, symmetric);
-        a0 = se_smlad(x_even, pair[0], a0);
-        a0 = se_smlad(x_odd, pair[1], a0);
-        a1 = se_smlad(x_even, pair[2], a1);
-        a1 = se_smlad(x_odd, pair[3], a1);
-        pair += 4;
+        const uint32_t x_even = se_sxtb16(x);
+        const uint32_t x_odd = se_sxtb16_ror8(x);
+        uint32_t c_even, c_odd;
+        se_read2_u32_advance(&pair, &c_even, &c_odd);
+        a0 = se_smlad(x_even, c_even, a0);
+        a0 = se_smlad(x_odd, c_odd, a0);
+        se_read2_u32_advance(&pair, &c_even, &c_odd);
+        a1 = se_smlad(x_even, c_even, a1);
+        a1 = se_smlad(x_odd, c_odd, a1);
     }
     for (int32_t j = 0; j < (k & 3); ++j) {
-        const int32_t x = (int32_t)row0[j] + row_offset;
+        const int32_t x = (int32_t)row0[j];
         a0 = se_matmul_wrap_add(a0, x * (int32_t)pair[2 * j]);
         a1 = se_matmul_wrap_add(a1, x * (int32_t)pair[2 * j + 1]);
     }
@@ -174,36 +188,35 @@ SE_INLINE void se_matmul_dot_1x2(const int8_t *row0, const uint32_t *pair, int32
  * packed column. Rows 1 and 3 are addressed as rows 0 and 2 plus the stride,
  * which saves two pointer registers (the loop then fits the register file). */
 SE_INLINE void se_matmul_dot_4x1(const int8_t *row0, ptrdiff_t row_stride, const uint32_t *column, int32_t k,
-                                 int32_t row_offset, int symmetric, int32_t acc[4])
+                                 int32_t acc[4])
 {
-    const uint32_t offset2 = se_matmul_offset_pair(row_offset);
     const int8_t *row2 = row0 + 2 * row_stride;
     int32_t a0 = acc[0], a1 = acc[1], a2 = acc[2], a3 = acc[3];
     for (int32_t groups = k >> 2; groups > 0; --groups) {
         const uint32_t c_even = column[0], c_odd = column[1];
         column += 2;
         uint32_t x = se_read_u32(row0 + row_stride);
-        a1 = se_smlad(se_matmul_widen_even(x, offset2, symmetric), c_even, a1);
-        a1 = se_smlad(se_matmul_widen_odd(x, offset2, symmetric), c_odd, a1);
+        a1 = se_smlad(se_sxtb16(x), c_even, a1);
+        a1 = se_smlad(se_sxtb16_ror8(x), c_odd, a1);
         x = se_read_u32(row0);
-        a0 = se_smlad(se_matmul_widen_even(x, offset2, symmetric), c_even, a0);
-        a0 = se_smlad(se_matmul_widen_odd(x, offset2, symmetric), c_odd, a0);
+        a0 = se_smlad(se_sxtb16(x), c_even, a0);
+        a0 = se_smlad(se_sxtb16_ror8(x), c_odd, a0);
         x = se_read_u32(row2 + row_stride);
-        a3 = se_smlad(se_matmul_widen_even(x, offset2, symmetric), c_even, a3);
-        a3 = se_smlad(se_matmul_widen_odd(x, offset2, symmetric), c_odd, a3);
+        a3 = se_smlad(se_sxtb16(x), c_even, a3);
+        a3 = se_smlad(se_sxtb16_ror8(x), c_odd, a3);
         x = se_read_u32(row2);
-        a2 = se_smlad(se_matmul_widen_even(x, offset2, symmetric), c_even, a2);
-        a2 = se_smlad(se_matmul_widen_odd(x, offset2, symmetric), c_odd, a2);
+        a2 = se_smlad(se_sxtb16(x), c_even, a2);
+        a2 = se_smlad(se_sxtb16_ror8(x), c_odd, a2);
         row0 += 4;
         row2 += 4;
     }
     const int8_t *row1 = row0 + row_stride, *row3 = row2 + row_stride;
     for (int32_t j = 0; j < (k & 3); ++j) {
         const int32_t c = (int32_t)column[j];
-        a0 = se_matmul_wrap_add(a0, ((int32_t)row0[j] + row_offset) * c);
-        a1 = se_matmul_wrap_add(a1, ((int32_t)row1[j] + row_offset) * c);
-        a2 = se_matmul_wrap_add(a2, ((int32_t)row2[j] + row_offset) * c);
-        a3 = se_matmul_wrap_add(a3, ((int32_t)row3[j] + row_offset) * c);
+        a0 = se_matmul_wrap_add(a0, (int32_t)row0[j] * c);
+        a1 = se_matmul_wrap_add(a1, ((int32_t)row1[j]) * c);
+        a2 = se_matmul_wrap_add(a2, ((int32_t)row2[j]) * c);
+        a3 = se_matmul_wrap_add(a3, ((int32_t)row3[j]) * c);
     }
     acc[0] = a0;
     acc[1] = a1;
@@ -212,19 +225,18 @@ SE_INLINE void se_matmul_dot_4x1(const int8_t *row0, ptrdiff_t row_stride, const
 }
 
 /* acc + dot(row0, column) for one packed column. */
-SE_INLINE int32_t se_matmul_dot_1x1(const int8_t *row0, const uint32_t *column, int32_t k, int32_t row_offset,
-                                    int symmetric, int32_t acc)
+SE_INLINE int32_t se_matmul_dot_1x1(const int8_t *row0, const uint32_t *column, int32_t k, int32_t acc)
 {
-    const uint32_t offset2 = se_matmul_offset_pair(row_offset);
     for (int32_t groups = k >> 2; groups > 0; --groups) {
         const uint32_t x = se_read_u32(row0);
         row0 += 4;
-        acc = se_smlad(se_matmul_widen_even(x, offset2, symmetric), column[0], acc);
-        acc = se_smlad(se_matmul_widen_odd(x, offset2, symmetric), column[1], acc);
-        column += 2;
+        uint32_t c_even, c_odd;
+        se_read2_u32_advance(&column, &c_even, &c_odd);
+        acc = se_smlad(se_sxtb16(x), c_even, acc);
+        acc = se_smlad(se_sxtb16_ror8(x), c_odd, acc);
     }
     for (int32_t j = 0; j < (k & 3); ++j) {
-        acc = se_matmul_wrap_add(acc, ((int32_t)row0[j] + row_offset) * (int32_t)column[j]);
+        acc = se_matmul_wrap_add(acc, ((int32_t)row0[j]) * (int32_t)column[j]);
     }
     return acc;
 }
