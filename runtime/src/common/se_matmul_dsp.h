@@ -254,7 +254,8 @@ SE_INLINE int32_t se_matmul_dot_1x1(const int8_t *row0, const uint32_t *column, 
  *   the sign of the product). Division by 2^(31+r) is the high word shifted by
  *   r - 1; the -2^31 is a borrow from the low word. */
 typedef struct {
-    int64_t round;      /* 2^30 + (right > 0 ? 2^(30 + right) : 0) */
+    uint32_t round_lo;  /* 2^30 + (right > 0 ? 2^(30 + right) : 0), as two words */
+    uint32_t round_hi;
     int32_t multiplier; /* [0, 2^31 - 1] */
     int32_t left;       /* max(shift, 0) */
     int32_t right;      /* max(-shift, 0) */
@@ -266,14 +267,16 @@ SE_INLINE se_matmul_requant se_matmul_requant_make(int32_t multiplier, int32_t s
     q.multiplier = multiplier;
     q.left = shift > 0 ? shift : 0;
     q.right = shift > 0 ? 0 : -shift;
-    q.round = ((int64_t)1 << 30) + (q.right > 0 ? ((int64_t)1 << (30 + q.right)) : 0);
+    q.round_lo = q.right == 1 ? 0xC0000000u : 0x40000000u;
+    q.round_hi = q.right >= 2 ? 1u << (q.right - 2) : 0u;
     return q;
 }
 
 SE_INLINE int32_t se_matmul_requantize(int32_t acc, const se_matmul_requant *q)
 {
     const int32_t x = (int32_t)((uint32_t)acc << q->left);
-    const int64_t t = (int64_t)x * q->multiplier + q->round;
+    const int64_t round = (int64_t)(((uint64_t)q->round_hi << 32) | q->round_lo);
+    const int64_t t = (int64_t)x * q->multiplier + round;
     if (q->right == 0) {
         return (int32_t)(t >> 31);
     }

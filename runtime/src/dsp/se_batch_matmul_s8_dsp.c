@@ -35,9 +35,39 @@ typedef struct {
     int32_t act_max;
 } matmul_job;
 
-SE_INLINE int8_t matmul_output(const matmul_job *job, int32_t acc)
+/* The output stage's parameters as locals: output stores through int8_t may
+ * alias a struct, so reading them from `job` would reload them per element. */
+#define MATMUL_OUTPUT_LOCALS(job)                                                                                  \
+    const se_matmul_requant requant = (job)->requant;                                                              \
+    const int32_t output_zp = (job)->output_zp, act_min = (job)->act_min, act_max = (job)->act_max
+#define MATMUL_OUTPUT(acc) se_matmul_output_s8((acc), &requant, output_zp, act_min, act_max)
+
+/* Rows per accumulator chunk: the dot products of up to this many rows are
+ * kept as int32 on the stack and requantized in a separate pass, whose loop
+ * then holds every output parameter in a register (interleaved with the dot
+ * products they would be spilled and reloaded for each element). */
+#define MATMUL_ROW_CHUNK 16
+
+/* out[r * out_stride + c] = output stage of acc[r * cols + c], r < rows, c < cols (1 or 2). */
+static SE_MATMUL_NOINLINE void matmul_store(const matmul_job *job, const int32_t *acc, int32_t rows, int32_t cols,
+                                           int8_t *out)
 {
-    return se_matmul_output_s8(acc, &job->requant, job->output_zp, job->act_min, job->act_max);
+    MATMUL_OUTPUT_LOCALS(job);
+    const ptrdiff_t out_stride = job->out_stride;
+    if (cols == 2) {
+        for (int32_t r = 0; r < rows; ++r) {
+            out[0] = MATMUL_OUTPUT(acc[0]);
+            out[1] = MATMUL_OUTPUT(acc[1]);
+            acc += 2;
+            out += out_stride;
+        }
+    } else {
+        for (int32_t r = 0; r < rows; ++r) {
+            out[0] = MATMUL_OUTPUT(acc[0]);
+            acc += 1;
+            out += out_stride;
+        }
+    }
 }
 
 /* Two output columns (out[., 0], out[., 1]) of every lhs row, from a packed pair. */
@@ -46,24 +76,31 @@ static SE_MATMUL_NOINLINE void matmul_column_pair(const matmul_job *job, const i
 {
     const int32_t start0 = se_matmul_zp_fold(job->lhs_zp, sums[0]);
     const int32_t start1 = se_matmul_zp_fold(job->lhs_zp, sums[1]);
-    const ptrdiff_t lhs_stride = job->lhs_stride, out_stride = job->out_stride;
+    const ptrdiff_t lhs_stride = job->lhs_stride;
+    const int32_t m_count = job->m, k = job->k;
+    int32_t acc[2 * MATMUL_ROW_CHUNK]; /* [row][column] */
     const int8_t *a = lhs;
-    int32_t m = 0;
-    for (; m + 1 < job->m; m += 2) {
-        int32_t acc[4] = {start0, start1, start0, start1}; /* [row][column] */
-        se_matmul_dot_2x2(a, a + lhs_stride, packed, job->k, acc);
-        out[0] = matmul_output(job, acc[0]);
-        out[1] = matmul_output(job, acc[1]);
-        out[out_stride] = matmul_output(job, acc[2]);
-        out[out_stride + 1] = matmul_output(job, acc[3]);
-        a += 2 * lhs_stride;
-        out += 2 * out_stride;
-    }
-    if (m < job->m) {
-        int32_t acc[2] = {start0, start1};
-        se_matmul_dot_1x2(a, packed, job->k, acc);
-        out[0] = matmul_output(job, acc[0]);
-        out[1] = matmul_output(job, acc[1]);
+    for (int32_t m = 0; m < m_count; m += MATMUL_ROW_CHUNK) {
+        const int32_t rows = m_count - m < MATMUL_ROW_CHUNK ? m_count - m : MATMUL_ROW_CHUNK;
+        int32_t r = 0;
+        for (; r + 1 < rows; r += 2) {
+            int32_t *block = &acc[2 * r];
+            block[0] = start0;
+            block[1] = start1;
+            block[2] = start0;
+            block[3] = start1;
+            se_matmul_dot_2x2(a, a + lhs_stride, packed, k, block);
+            a += 2 * lhs_stride;
+        }
+        if (r < rows) {
+            int32_t *block = &acc[2 * r];
+            block[0] = start0;
+            block[1] = start1;
+            se_matmul_dot_1x2(a, packed, k, block);
+            a += lhs_stride;
+        }
+        matmul_store(job, acc, rows, 2, out);
+        out += rows * job->out_stride;
     }
 }
 
@@ -72,22 +109,28 @@ static SE_MATMUL_NOINLINE void matmul_single_column(const matmul_job *job, const
                                                     int32_t sum, int8_t *out)
 {
     const int32_t start = se_matmul_zp_fold(job->lhs_zp, sum);
-    const ptrdiff_t lhs_stride = job->lhs_stride, out_stride = job->out_stride;
+    const ptrdiff_t lhs_stride = job->lhs_stride;
+    const int32_t m_count = job->m, k = job->k;
+    int32_t acc[MATMUL_ROW_CHUNK];
     const int8_t *a = lhs;
-    int32_t m = 0;
-    for (; m + 3 < job->m; m += 4) {
-        int32_t acc[4] = {start, start, start, start};
-        se_matmul_dot_4x1(a, lhs_stride, packed, job->k, acc);
-        for (int32_t r = 0; r < 4; ++r) {
-            out[r * out_stride] = matmul_output(job, acc[r]);
+    for (int32_t m = 0; m < m_count; m += MATMUL_ROW_CHUNK) {
+        const int32_t rows = m_count - m < MATMUL_ROW_CHUNK ? m_count - m : MATMUL_ROW_CHUNK;
+        int32_t r = 0;
+        for (; r + 3 < rows; r += 4) {
+            int32_t *block = &acc[r];
+            block[0] = start;
+            block[1] = start;
+            block[2] = start;
+            block[3] = start;
+            se_matmul_dot_4x1(a, lhs_stride, packed, k, block);
+            a += 4 * lhs_stride;
         }
-        a += 4 * lhs_stride;
-        out += 4 * out_stride;
-    }
-    for (; m < job->m; ++m) {
-        out[0] = matmul_output(job, se_matmul_dot_1x1(a, packed, job->k, start));
-        a += lhs_stride;
-        out += out_stride;
+        for (; r < rows; ++r) {
+            acc[r] = se_matmul_dot_1x1(a, packed, k, start);
+            a += lhs_stride;
+        }
+        matmul_store(job, acc, rows, 1, out);
+        out += rows * job->out_stride;
     }
 }
 
