@@ -214,7 +214,7 @@ SE_INLINE void se_read2_u32_advance(const uint32_t **p, uint32_t *w0, uint32_t *
 {
     const uint32_t *q = *p;
     uint32_t a, b;
-    __asm__("ldrd %0, %1, [%2], #8" : "=&r"(a), "=&r"(b), "+r"(q) : "m"(*(const uint32_t(*)[2])q));
+    __asm__("ldrd %0, %1, [%2], #8" : "=r"(a), "=r"(b), "+r"(q) : "m"(*(const uint32_t(*)[2])q));
     *w0 = a;
     *w1 = b;
     *p = q;
