@@ -44,31 +44,36 @@ typedef struct {
     int32_t act_min, act_max;
     int32_t shift;
     int32_t expect_saturation;
+    int32_t small_values; /* operands in [-6, 6]: small accumulators, so the rounding of shifts
+                             -2..0 shows instead of saturating */
 } matmul_case;
 
 static const matmul_case k_cases[] = {
-    /* what, batch, m, n, k, transposed, layout, pad, zps (lhs, rhs, out), act, shift, saturation */
-    {"1x1x1", 1, 1, 1, 1, 1, LAYOUT_PACKED, 0, -128, 127, 127, -128, 127, -5, 0},
-    {"1x1x1 A*V", 1, 1, 1, 1, 0, LAYOUT_PACKED, 0, 127, -128, -128, -128, 127, -5, 0},
-    {"odd Q*K^T", 1, 3, 5, 7, 1, LAYOUT_PACKED, 0, -128, 127, 0, -128, 127, -9, 0},
-    {"odd A*V", 1, 3, 5, 7, 0, LAYOUT_PACKED, 0, 127, -128, 0, -128, 127, -9, 0},
-    {"heads Q*K^T 5 tokens 3x7", 3, 5, 5, 7, 1, LAYOUT_HEADS, 0, -128, -128, -128, -128, 127, -9, 0},
-    {"heads A*V 5 tokens 3x7", 3, 5, 7, 5, 0, LAYOUT_HEADS, 0, -128, 5, 3, -128, 127, -9, 0},
-    {"batch 4 padded Q*K^T", 4, 9, 11, 13, 1, LAYOUT_PACKED, 3, 17, -33, -5, -128, 127, -10, 0},
-    {"batch 4 padded A*V", 4, 9, 11, 13, 0, LAYOUT_PACKED, 3, -17, 33, 5, -128, 127, -10, 0},
-    {"batch 4 shared rhs", 4, 6, 10, 12, 1, LAYOUT_SHARED_RHS, 1, 0, 0, 0, -128, 127, -9, 0},
-    {"k 2 (no group of 4)", 2, 7, 6, 2, 0, LAYOUT_PACKED, 0, 100, -100, 1, -128, 127, -6, 0},
-    {"1 token Q*K^T", 1, 1, 1, 16, 1, LAYOUT_PACKED, 0, -128, -128, -128, -128, 127, -8, 0},
-    {"1 query, 64 keys", 2, 1, 64, 16, 1, LAYOUT_HEADS, 0, -128, 0, -128, -128, 127, -9, 0},
-    {"64 queries, 1 value column", 1, 64, 1, 9, 0, LAYOUT_PACKED, 0, -128, 127, 0, -128, 127, -9, 0},
-    {"64 tokens Q*K^T 4 heads", 4, 64, 64, 16, 1, LAYOUT_HEADS, 0, -128, 3, -128, -128, 127, -10, 0},
-    {"64 tokens A*V 2 heads", 2, 64, 16, 64, 0, LAYOUT_HEADS, 0, -128, -7, 0, -128, 127, -13, 0},
-    {"relu clamp", 2, 7, 9, 21, 1, LAYOUT_PACKED, 2, 4, -4, -30, -30, 127, -10, 0},
-    {"clamp [-60, 60]", 2, 7, 9, 21, 0, LAYOUT_PACKED, 2, 4, -4, 0, -60, 60, -9, 0},
-    {"saturation shift +3", 2, 5, 6, 11, 1, LAYOUT_PACKED, 0, -128, 0, 0, -128, 127, 3, 1},
-    {"saturation lhs_zp 127 out_zp 127", 3, 5, 7, 9, 0, LAYOUT_HEADS, 0, 127, 0, 127, -128, 127, 0, 1},
-    {"shift -31", 1, 4, 4, 8, 1, LAYOUT_PACKED, 0, -128, -128, 7, -128, 127, -31, 0},
-    {"shift +30", 1, 4, 5, 3, 0, LAYOUT_PACKED, 0, 0, 0, 0, -128, 127, 30, 0},
+    /* what, batch, m, n, k, transposed, layout, pad, zps (lhs, rhs, out), act, shift, saturation, small values */
+    {"1x1x1", 1, 1, 1, 1, 1, LAYOUT_PACKED, 0, -128, 127, 127, -128, 127, -5, 0, 0},
+    {"1x1x1 A*V", 1, 1, 1, 1, 0, LAYOUT_PACKED, 0, 127, -128, -128, -128, 127, -5, 0, 0},
+    {"odd Q*K^T", 1, 3, 5, 7, 1, LAYOUT_PACKED, 0, -128, 127, 0, -128, 127, -9, 0, 0},
+    {"odd A*V", 1, 3, 5, 7, 0, LAYOUT_PACKED, 0, 127, -128, 0, -128, 127, -9, 0, 0},
+    {"heads Q*K^T 5 tokens 3x7", 3, 5, 5, 7, 1, LAYOUT_HEADS, 0, -128, -128, -128, -128, 127, -9, 0, 0},
+    {"heads A*V 5 tokens 3x7", 3, 5, 7, 5, 0, LAYOUT_HEADS, 0, -128, 5, 3, -128, 127, -9, 0, 0},
+    {"batch 4 padded Q*K^T", 4, 9, 11, 13, 1, LAYOUT_PACKED, 3, 17, -33, -5, -128, 127, -10, 0, 0},
+    {"batch 4 padded A*V", 4, 9, 11, 13, 0, LAYOUT_PACKED, 3, -17, 33, 5, -128, 127, -10, 0, 0},
+    {"batch 4 shared rhs", 4, 6, 10, 12, 1, LAYOUT_SHARED_RHS, 1, 0, 0, 0, -128, 127, -9, 0, 0},
+    {"k 2 (no group of 4)", 2, 7, 6, 2, 0, LAYOUT_PACKED, 0, 100, -100, 1, -128, 127, -6, 0, 0},
+    {"1 token Q*K^T", 1, 1, 1, 16, 1, LAYOUT_PACKED, 0, -128, -128, -128, -128, 127, -8, 0, 0},
+    {"1 query, 64 keys", 2, 1, 64, 16, 1, LAYOUT_HEADS, 0, -128, 0, -128, -128, 127, -9, 0, 0},
+    {"64 queries, 1 value column", 1, 64, 1, 9, 0, LAYOUT_PACKED, 0, -128, 127, 0, -128, 127, -9, 0, 0},
+    {"64 tokens Q*K^T 4 heads", 4, 64, 64, 16, 1, LAYOUT_HEADS, 0, -128, 3, -128, -128, 127, -10, 0, 0},
+    {"64 tokens A*V 2 heads", 2, 64, 16, 64, 0, LAYOUT_HEADS, 0, -128, -7, 0, -128, 127, -13, 0, 0},
+    {"relu clamp", 2, 7, 9, 21, 1, LAYOUT_PACKED, 2, 4, -4, -30, -30, 127, -10, 0, 0},
+    {"clamp [-60, 60]", 2, 7, 9, 21, 0, LAYOUT_PACKED, 2, 4, -4, 0, -60, 60, -9, 0, 0},
+    {"saturation shift +3", 2, 5, 6, 11, 1, LAYOUT_PACKED, 0, -128, 0, 0, -128, 127, 3, 1, 0},
+    {"saturation lhs_zp 127 out_zp 127", 3, 5, 7, 9, 0, LAYOUT_HEADS, 0, 127, 0, 127, -128, 127, 0, 1, 0},
+    {"shift -31", 1, 4, 4, 8, 1, LAYOUT_PACKED, 0, -128, -128, 7, -128, 127, -31, 0, 0},
+    {"shift +30", 1, 4, 5, 3, 0, LAYOUT_PACKED, 0, 0, 0, 0, -128, 127, 30, 0, 0},
+    {"rounding shift 0", 2, 5, 6, 7, 1, LAYOUT_PACKED, 0, 1, -2, 3, -128, 127, 0, 0, 1},
+    {"rounding shift -1", 2, 5, 6, 7, 0, LAYOUT_PACKED, 0, -1, 2, -3, -128, 127, -1, 0, 1},
+    {"rounding shift -2", 2, 5, 7, 9, 1, LAYOUT_HEADS, 0, 0, 0, 0, -128, 127, -2, 0, 1},
 };
 
 typedef struct {
@@ -138,8 +143,9 @@ static void run_case(const matmul_case *c, uint32_t seed)
     int8_t *rhs = (int8_t *)se_test_alloc((size_t)s.rhs_size);
     int8_t *output = (int8_t *)se_test_alloc((size_t)s.out_size);
     int8_t *want = (int8_t *)se_test_alloc((size_t)s.out_size);
-    se_test_fill_s8(&rng, lhs, s.lhs_size, -128, 127);
-    se_test_fill_s8(&rng, rhs, s.rhs_size, -128, 127);
+    const int32_t lo = c->small_values ? -6 : -128, hi = c->small_values ? 6 : 127;
+    se_test_fill_s8(&rng, lhs, s.lhs_size, lo, hi);
+    se_test_fill_s8(&rng, rhs, s.rhs_size, lo, hi);
     se_quant quant;
     se_test_rand_quant(&rng, c->shift, c->shift, &quant.multiplier, &quant.shift);
 

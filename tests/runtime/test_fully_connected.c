@@ -35,25 +35,29 @@ typedef struct {
     int32_t shift_lo, shift_hi; /* per-channel shifts drawn from [lo, hi] */
     int32_t weight_lo, weight_hi;
     int32_t expect_saturation; /* the case must produce outputs at both -128 and 127 */
+    int32_t small_values;      /* inputs in [-8, 8], bias in [-64, 64]: small accumulators, so the
+                                  rounding of shifts -2..0 shows instead of saturating */
 } fc_case;
 
 static const fc_case k_cases[] = {
-    /* what, tokens, in, out, in_zp, out_zp, act, bias, shifts, weights, saturation */
-    {"1x1", 1, 1, 1, -128, 127, -128, 127, 1, -2, 0, -127, 127, 0},
-    {"batch1 odd", 1, 3, 5, 127, -128, -128, 127, 1, -5, -1, -127, 127, 0},
-    {"batch1 4 rows + tail", 1, 33, 13, -128, -128, -128, 127, 1, -9, -6, -127, 127, 0},
-    {"batch1 wide", 1, 256, 31, 3, -7, -128, 127, 1, -11, -8, -127, 127, 0},
-    {"2 tokens", 2, 7, 3, -128, 127, -128, 127, 1, -7, -3, -127, 127, 0},
-    {"3 tokens in33", 3, 33, 7, 127, 0, -128, 127, 1, -9, -5, -127, 127, 0},
-    {"3 tokens in44 no bias", 3, 44, 9, -128, -128, -128, 127, 0, -9, -5, -128, 127, 0},
-    {"4 tokens in1 out1", 4, 1, 1, 127, 127, -128, 127, 1, -3, 0, -127, 127, 0},
-    {"5 tokens relu", 5, 64, 17, -1, -20, -20, 127, 1, -10, -6, -127, 127, 0},
-    {"6 tokens relu6-like", 6, 20, 8, 10, -128, -128, -50, 1, -9, -6, -127, 127, 0},
-    {"saturation shifts > 0", 4, 33, 6, -128, 0, -128, 127, 1, 1, 4, -127, 127, 1},
-    {"saturation zp 127", 3, 7, 11, 127, 127, -128, 127, 0, 0, 3, -128, 127, 1},
-    {"shifts -31..+2", 7, 45, 10, 50, -3, -128, 127, 1, -31, 2, -127, 127, 0},
-    {"256 tokens narrow", 256, 12, 5, -128, -128, -128, 127, 1, -8, -5, -127, 127, 0},
-    {"64 tokens 96 -> 64", 64, 96, 64, -128, 5, -128, 127, 1, -11, -8, -127, 127, 0},
+    /* what, tokens, in, out, in_zp, out_zp, act, bias, shifts, weights, saturation, small values */
+    {"1x1", 1, 1, 1, -128, 127, -128, 127, 1, -2, 0, -127, 127, 0, 0},
+    {"batch1 odd", 1, 3, 5, 127, -128, -128, 127, 1, -5, -1, -127, 127, 0, 0},
+    {"batch1 4 rows + tail", 1, 33, 13, -128, -128, -128, 127, 1, -9, -6, -127, 127, 0, 0},
+    {"batch1 wide", 1, 256, 31, 3, -7, -128, 127, 1, -11, -8, -127, 127, 0, 0},
+    {"2 tokens", 2, 7, 3, -128, 127, -128, 127, 1, -7, -3, -127, 127, 0, 0},
+    {"3 tokens in33", 3, 33, 7, 127, 0, -128, 127, 1, -9, -5, -127, 127, 0, 0},
+    {"3 tokens in44 no bias", 3, 44, 9, -128, -128, -128, 127, 0, -9, -5, -128, 127, 0, 0},
+    {"4 tokens in1 out1", 4, 1, 1, 127, 127, -128, 127, 1, -3, 0, -127, 127, 0, 0},
+    {"5 tokens relu", 5, 64, 17, -1, -20, -20, 127, 1, -10, -6, -127, 127, 0, 0},
+    {"6 tokens relu6-like", 6, 20, 8, 10, -128, -128, -50, 1, -9, -6, -127, 127, 0, 0},
+    {"saturation shifts > 0", 4, 33, 6, -128, 0, -128, 127, 1, 1, 4, -127, 127, 1, 0},
+    {"saturation zp 127", 3, 7, 11, 127, 127, -128, 127, 0, 0, 3, -128, 127, 1, 0},
+    {"shifts -31..+2", 7, 45, 10, 50, -3, -128, 127, 1, -31, 2, -127, 127, 0, 0},
+    {"256 tokens narrow", 256, 12, 5, -128, -128, -128, 127, 1, -8, -5, -127, 127, 0, 0},
+    {"64 tokens 96 -> 64", 64, 96, 64, -128, 5, -128, 127, 1, -11, -8, -127, 127, 0, 0},
+    {"rounding shifts -2..0", 3, 5, 24, 0, 0, -128, 127, 1, -2, 0, -127, 127, 0, 1},
+    {"rounding shifts -2..0 batch1", 1, 9, 24, 1, -1, -128, 127, 1, -2, 0, -127, 127, 0, 1},
 };
 
 typedef struct {
@@ -91,10 +95,10 @@ static void run_case(const fc_case *c, uint32_t seed)
     b.multiplier = (int32_t *)se_test_alloc((size_t)c->out_features * sizeof(int32_t));
     b.shift = (int32_t *)se_test_alloc((size_t)c->out_features * sizeof(int32_t));
 
-    se_test_fill_s8(&rng, b.input, n_in, -128, 127);
+    se_test_fill_s8(&rng, b.input, n_in, c->small_values ? -8 : -128, c->small_values ? 8 : 127);
     se_test_fill_s8(&rng, b.weights, n_w, c->weight_lo, c->weight_hi);
     for (int32_t o = 0; o < c->out_features; o++) {
-        b.bias[o] = se_test_rand_range(&rng, -(1 << 20), 1 << 20);
+        b.bias[o] = c->small_values ? se_test_rand_range(&rng, -64, 64) : se_test_rand_range(&rng, -(1 << 20), 1 << 20);
         se_test_rand_quant(&rng, c->shift_lo, c->shift_hi, &b.multiplier[o], &b.shift[o]);
     }
     oracle_fc(c, &b);
