@@ -5,9 +5,27 @@
  *
  * where rhs' is rhs read as [K, N] (rhs_transposed = 0, e.g. A*V with V
  * [tokens, head_dim]) or as the transpose of [N, K] (rhs_transposed = 1, e.g.
- * Q*K^T with K [tokens, head_dim]). Row and batch strides (in elements) let a
- * head be a column slice of a [tokens, heads * head_dim] tensor without copies.
- * Requantization is per tensor.
+ * Q*K^T with K [tokens, head_dim]). Both operands are asymmetric activations.
+ * Requantization is per tensor (quant: multiplier in [0, 2^31 - 1], shift in
+ * [-31, 30]); accumulation is in int32 (docs/numerics.md).
+ *
+ * Addressing, strides in elements (int8):
+ *   lhs[b][m][k]                  at lhs[b * lhs_batch_stride + m * lhs_row_stride + k]
+ *   rhs [N, K] (transposed = 1):  rhs'[b][k][n] at rhs[b * rhs_batch_stride + n * rhs_row_stride + k]
+ *   rhs [K, N] (transposed = 0):  rhs'[b][k][n] at rhs[b * rhs_batch_stride + k * rhs_row_stride + n]
+ *   out[b][m][n]                  at output[b * out_batch_stride + m * out_row_stride + n]
+ * so a head is a column slice of a [tokens, heads * head_dim] tensor without copies: e.g. Q*K^T for head h
+ * of Q, K [T, H * D]: lhs = Q, rhs = K, lhs/rhs row stride H * D, batch stride D, m = n = T, k = D. Output
+ * elements outside the addressed ones are not written; output must not overlap lhs or rhs.
+ *
+ * Variants: *_ref (the definition), *_dsp (SMLAD, same bits), and the dispatching name. *_get_buffer_size:
+ * scratch bytes in ctx (4-byte aligned; 0 for invalid dims): _ref none; _dsp packs two rhs columns as
+ * int16: 16 * (k / 4) + 8 * (k % 4) bytes (about 4 * k). ctx itself must not be NULL.
+ * Returns SE_OK, or without writing output: SE_ERR_NULL_POINTER (ctx, params, quant, dims, lhs, rhs, output
+ * NULL; ctx->buf NULL when scratch is needed), SE_ERR_BAD_SHAPE (batch, m, n or k < 1, or k > 2^24),
+ * SE_ERR_BAD_PARAM (rhs_transposed not 0/1, a row stride shorter than its row, a batch stride < 0, zero
+ * point outside [-128, 127], multiplier < 0, shift outside [-31, 30], bad act, ctx->buf misaligned),
+ * SE_ERR_BUFFER_TOO_SMALL.
  */
 #ifndef TINYFORMER_RUNTIME_SE_MATMUL_H
 #define TINYFORMER_RUNTIME_SE_MATMUL_H
