@@ -79,7 +79,9 @@ static int32_t o_exp_of_diff(int32_t diff, const se_softmax_params *p) /* diff <
     return o_exp_on_negative_values(rescaled);
 }
 
-static void oracle_softmax(const se_softmax_params *p, int32_t rows, int32_t n, const int8_t *in, int8_t *out)
+/* Also the softmax oracle of test_seqpool.c. */
+void oracle_softmax_s8(const se_softmax_params *p, int32_t rows, int32_t n, const int8_t *in, int8_t *out);
+void oracle_softmax_s8(const se_softmax_params *p, int32_t rows, int32_t n, const int8_t *in, int8_t *out)
 {
     for (int32_t r = 0; r < rows; r++) {
         const int8_t *x = in + r * n;
@@ -134,7 +136,7 @@ static void check_case(const char *what, const se_softmax_params *p, int32_t row
 {
     int8_t *want = se_test_alloc((size_t)(rows * n));
     int8_t *got = se_test_alloc((size_t)(rows * n));
-    oracle_softmax(p, rows, n, in, want);
+    oracle_softmax_s8(p, rows, n, in, want);
     char name[160];
     for (int v = 0; v < N_VARIANTS; v++) {
         snprintf(name, sizeof name, "softmax %s rows %ld x %ld, mult %ld shift %ld diff_max %ld, %s", what,
@@ -294,7 +296,7 @@ static void test_cache(void)
     const se_exp_cache *c = (const se_exp_cache *)ctx.buf;
     for (int call = 0; call < 6; call++) {
         se_test_fill_s8(&rng, in, 8 * 64, -128 + call * 20, -100 + call * 45);
-        oracle_softmax(&p, 8, 64, in, want);
+        oracle_softmax_s8(&p, 8, 64, in, want);
         snprintf(name, sizeof name, "cache reuse call %d %s", call, k_variants[call % N_VARIANTS].name);
         se_test_expect_status(name, k_variants[call % N_VARIANTS].fn(&ctx, &p, 8, 64, in, got), SE_OK);
         se_test_compare_s8(name, got, want, 8 * 64);
@@ -304,7 +306,7 @@ static void test_cache(void)
     }
     /* one row at a time through the same cache, in place */
     se_test_fill_s8(&rng, in, 8 * 64, -128, 127);
-    oracle_softmax(&p, 8, 64, in, want);
+    oracle_softmax_s8(&p, 8, 64, in, want);
     for (int v = 0; v < N_VARIANTS; v++) {
         memcpy(got, in, sizeof got);
         for (int32_t r = 0; r < 8; r++) {
