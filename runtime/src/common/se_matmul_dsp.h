@@ -290,4 +290,20 @@ SE_INLINE int8_t se_matmul_output_s8(int32_t acc, const se_matmul_requant *q, in
     return (int8_t)se_clamp(se_matmul_requantize(acc, q) + output_zp, act_min, act_max);
 }
 
+/* se_matmul_output_s8 for the common case left == 0, right >= 1 and no
+ * activation (clamp to [-128, 127]): no shift of the accumulator, no branch
+ * on right, and the clamp is one SSAT. */
+SE_INLINE int8_t se_matmul_output_s8_plain(int32_t acc, const se_matmul_requant *q, int32_t output_zp)
+{
+    const int64_t round = (int64_t)(((uint64_t)q->round_hi << 32) | q->round_lo);
+    const int64_t t = (int64_t)acc * q->multiplier + round;
+    const uint32_t borrow = ((uint32_t)(acc >> 31) & ~(uint32_t)t) >> 31;
+    return (int8_t)se_ssat((((int32_t)(t >> 32) - (int32_t)borrow) >> (q->right - 1)) + output_zp, 8);
+}
+
+SE_INLINE int se_matmul_output_is_plain(const se_matmul_requant *q, int32_t act_min, int32_t act_max)
+{
+    return q->left == 0 && q->right >= 1 && act_min == -128 && act_max == 127;
+}
+
 #endif /* TINYFORMER_RUNTIME_SE_MATMUL_DSP_H */

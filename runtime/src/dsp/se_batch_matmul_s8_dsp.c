@@ -48,25 +48,40 @@ typedef struct {
  * products they would be spilled and reloaded for each element). */
 #define MATMUL_ROW_CHUNK 16
 
-/* out[r * out_stride + c] = output stage of acc[r * cols + c], r < rows, c < cols (1 or 2). */
-static SE_MATMUL_NOINLINE void matmul_store(const matmul_job *job, const int32_t *acc, int32_t rows, int32_t cols,
-                                           int8_t *out)
+/* out[r * out_stride + c] = output stage of acc[r * cols + c], r < rows, c < cols (1 or 2).
+ * `plain` is a constant at both call sites, giving a specialised loop for the
+ * common output stage (see se_matmul_output_s8_plain). */
+SE_INLINE void matmul_store_rows(const matmul_job *job, const int32_t *acc, int32_t rows, int32_t cols, int8_t *out,
+                                 int plain)
 {
     MATMUL_OUTPUT_LOCALS(job);
     const ptrdiff_t out_stride = job->out_stride;
+#define MATMUL_STORE_ONE(acc_value)                                                                                \
+    (plain ? se_matmul_output_s8_plain((acc_value), &requant, output_zp) : MATMUL_OUTPUT(acc_value))
     if (cols == 2) {
         for (int32_t r = 0; r < rows; ++r) {
-            out[0] = MATMUL_OUTPUT(acc[0]);
-            out[1] = MATMUL_OUTPUT(acc[1]);
+            out[0] = MATMUL_STORE_ONE(acc[0]);
+            out[1] = MATMUL_STORE_ONE(acc[1]);
             acc += 2;
             out += out_stride;
         }
     } else {
         for (int32_t r = 0; r < rows; ++r) {
-            out[0] = MATMUL_OUTPUT(acc[0]);
+            out[0] = MATMUL_STORE_ONE(acc[0]);
             acc += 1;
             out += out_stride;
         }
+    }
+#undef MATMUL_STORE_ONE
+}
+
+static SE_MATMUL_NOINLINE void matmul_store(const matmul_job *job, const int32_t *acc, int32_t rows, int32_t cols,
+                                           int8_t *out)
+{
+    if (se_matmul_output_is_plain(&job->requant, job->act_min, job->act_max)) {
+        matmul_store_rows(job, acc, rows, cols, out, 1);
+    } else {
+        matmul_store_rows(job, acc, rows, cols, out, 0);
     }
 }
 
