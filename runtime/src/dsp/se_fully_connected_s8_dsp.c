@@ -33,37 +33,60 @@ typedef struct {
     int32_t act_max;
 } fc_job;
 
-SE_INLINE int8_t fc_output(const fc_job *job, int32_t o, int32_t acc)
-{
-    const se_matmul_requant q = se_matmul_requant_make(job->quant->multiplier[o], job->quant->shift[o]);
-    return se_matmul_output_s8(acc, &q, job->output_zp, job->act_min, job->act_max);
-}
-
 SE_INLINE int32_t fc_bias(const fc_job *job, int32_t o) { return job->bias != NULL ? job->bias[o] : 0; }
+
+/* Output channels per accumulator chunk: their dot products are kept as int32
+ * on the stack and requantized in a separate pass, whose loop keeps the output
+ * parameters in registers (next to the dot products they would be spilled). */
+#define FC_CHANNEL_CHUNK 16
+
+/* out_t[first + i] = output stage of acc[i * tokens + t], i < count, t < tokens (1 or 2). */
+static SE_MATMUL_NOINLINE void fc_store(const fc_job *job, const int32_t *acc, int32_t first, int32_t count,
+                                        int32_t tokens, int8_t *out0, int8_t *out1)
+{
+    const int32_t *multiplier = job->quant->multiplier, *shift = job->quant->shift;
+    const int32_t output_zp = job->output_zp, act_min = job->act_min, act_max = job->act_max;
+    for (int32_t o = first; o < first + count; ++o) {
+        const se_matmul_requant q = se_matmul_requant_make(multiplier[o], shift[o]);
+        if (se_matmul_output_is_plain(&q, act_min, act_max)) {
+            out0[o] = se_matmul_output_s8_plain(acc[0], &q, output_zp);
+            if (tokens == 2) {
+                out1[o] = se_matmul_output_s8_plain(acc[1], &q, output_zp);
+            }
+        } else {
+            out0[o] = se_matmul_output_s8(acc[0], &q, output_zp, act_min, act_max);
+            if (tokens == 2) {
+                out1[o] = se_matmul_output_s8(acc[1], &q, output_zp, act_min, act_max);
+            }
+        }
+        acc += tokens;
+    }
+}
 
 /* Every output channel of two tokens, packed as a pair in `packed`. */
 static SE_MATMUL_NOINLINE void fc_token_pair(const fc_job *job, const int8_t *weights, const uint32_t *packed,
                                              int8_t *out0, int8_t *out1)
 {
-    const int32_t in_features = job->in_features;
+    const int32_t in_features = job->in_features, out_features = job->out_features;
+    int32_t acc[2 * FC_CHANNEL_CHUNK]; /* [channel][token] */
     const int8_t *w = weights;
-    int32_t o = 0;
-    for (; o + 1 < job->out_features; o += 2) {
-        const int32_t bias0 = fc_bias(job, o), bias1 = fc_bias(job, o + 1);
-        int32_t acc[4] = {bias0, bias0, bias1, bias1}; /* [channel][token] */
-        se_matmul_dot_2x2(w, w + in_features, packed, in_features, acc);
-        out0[o] = fc_output(job, o, acc[0]);
-        out1[o] = fc_output(job, o, acc[1]);
-        out0[o + 1] = fc_output(job, o + 1, acc[2]);
-        out1[o + 1] = fc_output(job, o + 1, acc[3]);
-        w += 2 * (ptrdiff_t)in_features;
-    }
-    if (o < job->out_features) {
-        const int32_t bias0 = fc_bias(job, o);
-        int32_t acc[2] = {bias0, bias0};
-        se_matmul_dot_1x2(w, packed, in_features, acc);
-        out0[o] = fc_output(job, o, acc[0]);
-        out1[o] = fc_output(job, o, acc[1]);
+    for (int32_t first = 0; first < out_features; first += FC_CHANNEL_CHUNK) {
+        const int32_t count = out_features - first < FC_CHANNEL_CHUNK ? out_features - first : FC_CHANNEL_CHUNK;
+        int32_t i = 0;
+        for (; i + 1 < count; i += 2) {
+            int32_t *block = &acc[2 * i];
+            block[0] = block[1] = fc_bias(job, first + i);
+            block[2] = block[3] = fc_bias(job, first + i + 1);
+            se_matmul_dot_2x2(w, w + in_features, packed, in_features, block);
+            w += 2 * (ptrdiff_t)in_features;
+        }
+        if (i < count) {
+            int32_t *block = &acc[2 * i];
+            block[0] = block[1] = fc_bias(job, first + i);
+            se_matmul_dot_1x2(w, packed, in_features, block);
+            w += in_features;
+        }
+        fc_store(job, acc, first, count, 2, out0, out1);
     }
 }
 
@@ -71,20 +94,25 @@ static SE_MATMUL_NOINLINE void fc_token_pair(const fc_job *job, const int8_t *we
 static SE_MATMUL_NOINLINE void fc_single_token(const fc_job *job, const int8_t *weights, const uint32_t *packed,
                                                int8_t *out)
 {
-    const int32_t in_features = job->in_features;
+    const int32_t in_features = job->in_features, out_features = job->out_features;
+    int32_t acc[FC_CHANNEL_CHUNK];
     const int8_t *w = weights;
-    int32_t o = 0;
-    for (; o + 3 < job->out_features; o += 4) {
-        int32_t acc[4] = {fc_bias(job, o), fc_bias(job, o + 1), fc_bias(job, o + 2), fc_bias(job, o + 3)};
-        se_matmul_dot_4x1(w, in_features, packed, in_features, acc);
-        for (int32_t r = 0; r < 4; ++r) {
-            out[o + r] = fc_output(job, o + r, acc[r]);
+    for (int32_t first = 0; first < out_features; first += FC_CHANNEL_CHUNK) {
+        const int32_t count = out_features - first < FC_CHANNEL_CHUNK ? out_features - first : FC_CHANNEL_CHUNK;
+        int32_t i = 0;
+        for (; i + 3 < count; i += 4) {
+            int32_t *block = &acc[i];
+            for (int32_t r = 0; r < 4; ++r) {
+                block[r] = fc_bias(job, first + i + r);
+            }
+            se_matmul_dot_4x1(w, in_features, packed, in_features, block);
+            w += 4 * (ptrdiff_t)in_features;
         }
-        w += 4 * (ptrdiff_t)in_features;
-    }
-    for (; o < job->out_features; ++o) {
-        out[o] = fc_output(job, o, se_matmul_dot_1x1(w, packed, in_features, fc_bias(job, o)));
-        w += in_features;
+        for (; i < count; ++i) {
+            acc[i] = se_matmul_dot_1x1(w, packed, in_features, fc_bias(job, first + i));
+            w += in_features;
+        }
+        fc_store(job, acc, first, count, 1, out, out);
     }
 }
 
