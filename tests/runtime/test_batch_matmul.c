@@ -271,7 +271,8 @@ static void run_invalid_args(const matmul_variant *v)
         const se_context small = {scratch, need - 1};
         const se_context no_buf = {NULL, need};
         const se_context misaligned = {(int8_t *)scratch + 1, need};
-        MM_EXPECT("buffer too small", SE_ERR_BUFFER_TOO_SMALL, v->run(&small, &params, &quant, &dims, lhs, rhs, output));
+        MM_EXPECT("buffer too small", SE_ERR_BUFFER_TOO_SMALL,
+                  v->run(&small, &params, &quant, &dims, lhs, rhs, output));
         MM_EXPECT("buffer NULL", SE_ERR_NULL_POINTER, v->run(&no_buf, &params, &quant, &dims, lhs, rhs, output));
         MM_EXPECT("buffer misaligned", SE_ERR_BAD_PARAM,
                   v->run(&misaligned, &params, &quant, &dims, lhs, rhs, output));

@@ -163,7 +163,8 @@ static void run_invalid_args(const fc_variant *v)
         se_test_expect_status(name, call, want);                                                                   \
     } while (0)
 
-    se_test_check(need >= 0 && need <= (int32_t)sizeof(scratch) - 4, "fc invalid: scratch fits", "need %ld", (long)need);
+    se_test_check(need >= 0 && need <= (int32_t)sizeof(scratch) - 4, "fc invalid: scratch fits", "need %ld",
+                  (long)need);
     FC_EXPECT("valid call", SE_OK, v->run(&ctx, &params, &quant, &dims, input, weights, bias, output));
     FC_EXPECT("bias NULL is valid", SE_OK, v->run(&ctx, &params, &quant, &dims, input, weights, NULL, output));
 

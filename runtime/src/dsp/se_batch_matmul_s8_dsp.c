@@ -35,44 +35,43 @@ typedef struct {
     int32_t act_max;
 } matmul_job;
 
-/* The output stage's parameters as locals: output stores through int8_t may
- * alias a struct, so reading them from `job` would reload them per element. */
-#define MATMUL_OUTPUT_LOCALS(job)                                                                                  \
-    const se_matmul_requant requant = (job)->requant;                                                              \
-    const int32_t output_zp = (job)->output_zp, act_min = (job)->act_min, act_max = (job)->act_max
-#define MATMUL_OUTPUT(acc) se_matmul_output_s8((acc), &requant, output_zp, act_min, act_max)
-
 /* Rows per accumulator chunk: the dot products of up to this many rows are
  * kept as int32 on the stack and requantized in a separate pass, whose loop
  * then holds every output parameter in a register (interleaved with the dot
  * products they would be spilled and reloaded for each element). */
 #define MATMUL_ROW_CHUNK 16
 
-/* out[r * out_stride + c] = output stage of acc[r * cols + c], r < rows, c < cols (1 or 2).
- * `plain` is a constant at both call sites, giving a specialised loop for the
- * common output stage (see se_matmul_output_s8_plain). */
+/* `plain` is a constant at every call site (see se_matmul_output_s8_plain). */
+SE_INLINE int8_t matmul_output(int32_t acc, const se_matmul_requant *q, int32_t output_zp, int32_t act_min,
+                               int32_t act_max, int plain)
+{
+    return plain ? se_matmul_output_s8_plain(acc, q, output_zp)
+                 : se_matmul_output_s8(acc, q, output_zp, act_min, act_max);
+}
+
+/* out[r * out_stride + c] = output stage of acc[r * cols + c], r < rows, c < cols (1 or 2). */
 SE_INLINE void matmul_store_rows(const matmul_job *job, const int32_t *acc, int32_t rows, int32_t cols, int8_t *out,
                                  int plain)
 {
-    MATMUL_OUTPUT_LOCALS(job);
+    /* Locals, not job->...: stores through int8_t may alias *job, which would
+     * force a reload of every parameter per element. */
+    const se_matmul_requant q = job->requant;
+    const int32_t output_zp = job->output_zp, act_min = job->act_min, act_max = job->act_max;
     const ptrdiff_t out_stride = job->out_stride;
-#define MATMUL_STORE_ONE(acc_value)                                                                                \
-    (plain ? se_matmul_output_s8_plain((acc_value), &requant, output_zp) : MATMUL_OUTPUT(acc_value))
     if (cols == 2) {
         for (int32_t r = 0; r < rows; ++r) {
-            out[0] = MATMUL_STORE_ONE(acc[0]);
-            out[1] = MATMUL_STORE_ONE(acc[1]);
+            out[0] = matmul_output(acc[0], &q, output_zp, act_min, act_max, plain);
+            out[1] = matmul_output(acc[1], &q, output_zp, act_min, act_max, plain);
             acc += 2;
             out += out_stride;
         }
     } else {
         for (int32_t r = 0; r < rows; ++r) {
-            out[0] = MATMUL_STORE_ONE(acc[0]);
+            out[0] = matmul_output(acc[0], &q, output_zp, act_min, act_max, plain);
             acc += 1;
             out += out_stride;
         }
     }
-#undef MATMUL_STORE_ONE
 }
 
 static SE_MATMUL_NOINLINE void matmul_store(const matmul_job *job, const int32_t *acc, int32_t rows, int32_t cols,
