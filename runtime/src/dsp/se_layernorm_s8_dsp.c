@@ -49,9 +49,13 @@ SE_INLINE void normalize_row(const int8_t *x, const int16_t *gamma, const int32_
     const int32_t o_mult2 = osp->mult2;
     const uint32_t o_round = osp->round;
     const int32_t o_right = osp->right, lo = osp->lo, hi = osp->hi;
-    const int8_t *const end = x + n;
-    while (x < end) {
-        const int32_t v = *x++ * c_shifted + neg_s_shifted;
+    /* one index counting up to 0 addresses all four arrays (no end pointer to keep) */
+    x += n;
+    gamma += n;
+    beta += n;
+    out += n;
+    for (int32_t i = -n; i != 0; i++) {
+        const int32_t v = x[i] * c_shifted + neg_s_shifted;
         int32_t norm;
         if (norm_left) {
             norm = (int32_t)se_smmlar(v, n_mult2, (uint32_t)v);
@@ -59,7 +63,7 @@ SE_INLINE void normalize_row(const int8_t *x, const int16_t *gamma, const int32_
             norm = (int32_t)se_smmlar(v, n_mult2, (uint32_t)v + n_round + (uint32_t)(v >> 31)) >> n_right;
         }
         norm = se_ssat(norm, 16);
-        const int32_t acc = (int32_t)((uint32_t)(*gamma++ * norm) + (uint32_t)*beta++);
+        const int32_t acc = (int32_t)((uint32_t)(gamma[i] * norm) + (uint32_t)beta[i]);
         int32_t o;
         if (out_mode == OUT_PLAIN) {
             o = se_clamp(se_clamp(se_requantize(acc, params->output_quant.multiplier, params->output_quant.shift),
@@ -69,7 +73,7 @@ SE_INLINE void normalize_row(const int8_t *x, const int16_t *gamma, const int32_
             o = (int32_t)se_smmlar(acc, o_mult2, (uint32_t)acc + o_round + (uint32_t)(acc >> 31)) >> o_right;
             o = out_mode == OUT_FUSED_FULL_RANGE ? se_ssat(o, 8) : se_clamp(o, lo, hi);
         }
-        *out++ = (int8_t)o;
+        out[i] = (int8_t)o;
     }
 }
 
