@@ -36,6 +36,13 @@ typedef struct {
 
 enum { OUT_PLAIN, OUT_FUSED, OUT_FUSED_FULL_RANGE };
 
+/* Hides a value from the optimizer (no instruction). */
+#if defined(__GNUC__)
+#define se_opaque(p) __asm__("" : "+r"(*(p)))
+#else
+#define se_opaque(p) ((void)(p))
+#endif
+
 /* One row's second pass. norm_left and out_mode are constants at each call
  * site, so the compiler emits specialised loops; the step values are copied
  * to locals so that they stay in registers across the output stores. */
@@ -43,7 +50,9 @@ SE_INLINE void normalize_row(const int8_t *x, const int16_t *gamma, const int32_
                              const norm_step *nsp, const out_step *osp, const se_layernorm_params *params,
                              const int norm_left, const int out_mode)
 {
-    const int32_t c_shifted = nsp->c_shifted, neg_s_shifted = -nsp->s_shifted, n_mult2 = nsp->mult2;
+    const int32_t c_shifted = nsp->c_shifted, n_mult2 = nsp->mult2;
+    int32_t neg_s_shifted = -nsp->s_shifted;
+    se_opaque(&neg_s_shifted); /* keeps x * C + (-s) one MLA instead of MUL and SUB */
     const uint32_t n_round = nsp->round;
     const int32_t n_right = nsp->right;
     const int32_t o_mult2 = osp->mult2;
