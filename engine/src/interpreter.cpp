@@ -1,0 +1,124 @@
+#include "tinyformer/engine/interpreter.h"
+
+#include <algorithm>
+
+#include "tinyformer/engine/error.h"
+
+namespace tinyformer::engine {
+
+namespace {
+template <class... Fs>
+struct Overloaded : Fs... {
+    using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+}  // namespace
+
+HostInterpreter::HostInterpreter(const CompiledModel& model)
+    : model_(model), arena_(static_cast<size_t>((model.plan.arena_size + 7) / 8) + 1, 0)
+{
+    TF_CHECK(model.plan.offsets.size() == model.buffers.size(), "model has ", model.buffers.size(),
+             " buffers but the plan places ", model.plan.offsets.size());
+}
+
+int8_t* HostInterpreter::buffer(BufferId id) const
+{
+    TF_INTERNAL_ASSERT(id >= 0 && static_cast<size_t>(id) < model_.buffers.size());
+    auto* base = reinterpret_cast<int8_t*>(const_cast<uint64_t*>(arena_.data()));
+    return base + model_.plan.offsets[static_cast<size_t>(id)];
+}
+
+const void* HostInterpreter::array(ArrayId id) const
+{
+    if (id == kNone) {
+        return nullptr;
+    }
+    TF_INTERNAL_ASSERT(id >= 0 && static_cast<size_t>(id) < model_.arrays.size());
+    return model_.arrays[static_cast<size_t>(id)].bytes.data();
+}
+
+int8_t* HostInterpreter::input() { return buffer(model_.input); }
+const int8_t* HostInterpreter::output() const { return buffer(model_.output); }
+int64_t HostInterpreter::input_size() const { return model_.buffers[static_cast<size_t>(model_.input)].size; }
+int64_t HostInterpreter::output_size() const { return model_.buffers[static_cast<size_t>(model_.output)].size; }
+
+void HostInterpreter::run()
+{
+    for (const Layer& layer : model_.layers) {
+        run_layer(layer);
+    }
+}
+
+std::vector<int8_t> HostInterpreter::run(const std::vector<int8_t>& in)
+{
+    TF_CHECK(static_cast<int64_t>(in.size()) == input_size(), "input has ", in.size(), " values, the model expects ",
+             input_size());
+    std::copy(in.begin(), in.end(), input());
+    run();
+    return std::vector<int8_t>(output(), output() + output_size());
+}
+
+void HostInterpreter::run_layer(const Layer& layer)
+{
+    // Constant arrays hold int32 values in std::vector<uint8_t> storage, whose
+    // allocation is suitably aligned for any type.
+    const auto s8 = [&](ArrayId id) { return static_cast<const int8_t*>(array(id)); };
+    const auto s32 = [&](ArrayId id) { return static_cast<const int32_t*>(array(id)); };
+    se_context ctx{nullptr, 0};
+    if (layer.scratch != kNone) {
+        ctx.buf = buffer(layer.scratch);
+        ctx.size = static_cast<int32_t>(layer.scratch_bytes);
+    }
+    int8_t* out = buffer(layer.output);
+    const int8_t* in0 = layer.inputs.empty() ? nullptr : buffer(layer.inputs[0]);
+    const int8_t* in1 = layer.inputs.size() > 1 ? buffer(layer.inputs[1]) : nullptr;
+
+    const se_status status = std::visit(
+        Overloaded{
+            [&](const ConvCall& c) {
+                TF_CHECK(!c.weights.sparse, "layer '", layer.name, "': sparse weights are not supported yet");
+                const se_per_channel_quant q{s32(c.multipliers), s32(c.shifts)};
+                switch (c.kernel) {
+                case ConvCall::Kernel::Conv2D:
+                    return se_conv2d_s8(&ctx, &c.params, &q, &c.input, in0, &c.filter, s8(c.weights.array),
+                                        s32(c.bias), &c.output, out);
+                case ConvCall::Kernel::Conv1x1:
+                    return se_conv1x1_s8(&ctx, &c.params, &q, &c.input, in0, &c.filter, s8(c.weights.array),
+                                         s32(c.bias), &c.output, out);
+                case ConvCall::Kernel::Depthwise3x3:
+                    return se_depthwise_conv3x3_s8(&ctx, &c.params, &q, &c.input, in0, &c.filter,
+                                                   s8(c.weights.array), s32(c.bias), &c.output, out);
+                }
+                return SE_ERR_UNSUPPORTED;
+            },
+            [&](const FullyConnectedCall& c) {
+                TF_CHECK(!c.weights.sparse, "layer '", layer.name, "': sparse weights are not supported yet");
+                const se_per_channel_quant q{s32(c.multipliers), s32(c.shifts)};
+                return se_fully_connected_s8(&ctx, &c.params, &q, &c.dims, in0, s8(c.weights.array), s32(c.bias),
+                                             out);
+            },
+            [&](const AddCall& c) { return se_add_s8(&c.params, in0, in1, c.size, out); },
+            [&](const PoolCall& c) {
+                switch (c.kernel) {
+                case PoolCall::Kernel::Max2x2: return se_max_pool2x2_s8(&c.act, &c.input, in0, &c.output, out);
+                case PoolCall::Kernel::Avg2x2: return se_avg_pool2x2_s8(&c.act, &c.input, in0, &c.output, out);
+                case PoolCall::Kernel::GlobalAvg:
+                    return se_global_avg_pool_s8(&ctx, &c.act, &c.input, in0, &c.output, out);
+                }
+                return SE_ERR_UNSUPPORTED;
+            },
+            [&](const SoftmaxCall& c) {
+                const se_status st = se_softmax_s8_prepare(&ctx, &c.params);
+                return st != SE_OK ? st : se_softmax_s8(&ctx, &c.params, c.rows, c.row_size, in0, out);
+            },
+            [&](const SeqPoolCall& c) {
+                return se_seqpool_s8(&ctx, &c.params, c.tokens, c.channels, in0, in1, out);
+            },
+        },
+        layer.call);
+    TF_CHECK(status == SE_OK, "layer '", layer.name, "' (", to_string(layer.op), "): kernel returned ",
+             se_status_str(status));
+}
+
+}  // namespace tinyformer::engine

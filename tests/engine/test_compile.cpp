@@ -1,0 +1,194 @@
+// compile() and HostInterpreter on small graphs.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "tinyformer/engine/compiled_model.h"
+#include "tinyformer/engine/error.h"
+#include "tinyformer/engine/interpreter.h"
+#include "tinyformer/engine/quantize_multiplier.h"
+
+namespace tinyformer::engine {
+namespace {
+
+TEST(QuantizeMultiplier, MatchesTheRuntimeConvention)
+{
+    const double cases[] = {0.5, 0.25, 0.75, 1.0, 1.5, 3.0e-3, 1.0e-9, 0.999999999999};
+    for (double real : cases) {
+        const se_quant q = quantize_multiplier(real);
+        ASSERT_GE(q.multiplier, 1 << 30) << "real " << real;
+        const double back = q.multiplier * std::ldexp(1.0, q.shift - 31);
+        EXPECT_NEAR(back / real, 1.0, 1e-9) << "real " << real;
+    }
+    EXPECT_EQ(quantize_multiplier(0.0).multiplier, 0);
+    EXPECT_EQ(quantize_multiplier(1e-12).multiplier, 0);  // below 2^-32
+    EXPECT_THROW(quantize_multiplier(-1.0), Error);
+    EXPECT_THROW(quantize_multiplier(std::nan("")), Error);
+    EXPECT_THROW(quantize_multiplier(std::ldexp(1.0, 31)), Error);
+}
+
+// Small helpers to build test graphs.
+struct Builder {
+    Graph g;
+    std::mt19937 rng{7};
+
+    std::vector<int8_t> random_s8(size_t n, int lo = -127, int hi = 127)
+    {
+        std::uniform_int_distribution<int> d(lo, hi);
+        std::vector<int8_t> v(n);
+        for (auto& x : v) {
+            x = static_cast<int8_t>(d(rng));
+        }
+        return v;
+    }
+
+    TensorId act(const std::string& name, std::vector<int32_t> shape, float scale, int32_t zp)
+    {
+        return g.add_activation(name, std::move(shape), QuantParams::per_tensor(scale, zp));
+    }
+
+    TensorId conv(const std::string& name, TensorId x, int32_t cout, int32_t k, int32_t stride, int32_t pad,
+                  float out_scale, Activation act_kind = Activation::None)
+    {
+        const Tensor& in = g.tensor(x);
+        const auto s = in.shape;
+        const int32_t ho = (s[1] + 2 * pad - k) / stride + 1, wo = (s[2] + 2 * pad - k) / stride + 1;
+        std::vector<float> ws(static_cast<size_t>(cout), 0.01f);
+        const TensorId w = g.add_constant_s8(name + ".w", {cout, k, k, s[3]},
+                                             random_s8(static_cast<size_t>(cout * k * k * s[3])),
+                                             QuantParams::per_channel(ws, 0));
+        const TensorId y = act(name + ".y", {s[0], ho, wo, cout}, out_scale, -5);
+        Conv2DAttrs a;
+        a.stride_h = a.stride_w = stride;
+        a.pad_top = a.pad_left = a.pad_bottom = a.pad_right = pad;
+        a.activation = act_kind;
+        g.add_op(OpKind::Conv2D, name, {x, w, kNoTensor}, {y}, a);
+        return y;
+    }
+};
+
+TEST(Compile, ResidualCnnPlansAValidArenaAndCountsMacs)
+{
+    Builder b;
+    const TensorId x = b.act("input", {1, 8, 8, 4}, 0.05f, -128);
+    const TensorId c1 = b.conv("conv1", x, 8, 3, 1, 1, 0.1f, Activation::Relu);
+    const TensorId c2 = b.conv("conv2", c1, 8, 1, 1, 0, 0.1f);
+    const TensorId sum = b.act("sum", {1, 8, 8, 8}, 0.2f, 3);
+    b.g.add_op(OpKind::Add, "add", {c1, c2}, {sum}, AddAttrs{});
+    const TensorId pooled = b.act("pooled", {1, 1, 1, 8}, 0.2f, 3);
+    b.g.add_op(OpKind::GlobalAvgPool, "gap", {sum}, {pooled}, PoolAttrs{});
+    b.g.inputs = {x};
+    b.g.outputs = {pooled};
+
+    const CompiledModel m = compile(b.g);
+    ASSERT_EQ(m.layers.size(), 4u);
+    EXPECT_EQ(std::get<ConvCall>(m.layers[0].call).kernel, ConvCall::Kernel::Conv2D);
+    EXPECT_EQ(std::get<ConvCall>(m.layers[1].call).kernel, ConvCall::Kernel::Conv1x1);
+    EXPECT_EQ(m.layers[0].macs, 8 * 8 * 8 * 9 * 4);
+    EXPECT_EQ(m.layers[1].macs, 8 * 8 * 8 * 8);
+    EXPECT_EQ(m.total_macs(), 8 * 8 * 8 * 9 * 4 + 8 * 8 * 8 * 8);
+    // ReLU clamp starts at the output zero point.
+    EXPECT_EQ(std::get<ConvCall>(m.layers[0].call).params.act.min, -5);
+    EXPECT_NO_THROW(validate_plan(m.buffers, m.plan));
+    EXPECT_GE(m.plan.arena_size, lower_bound(m.buffers));
+    // conv1's output stays live until the add (step 2): a residual.
+    EXPECT_EQ(m.buffers[static_cast<size_t>(m.layers[0].output)].last_step, 2);
+    // Weights + bias + multipliers + shifts of the two convs.
+    EXPECT_EQ(m.layers[0].weight_bytes, 8 * 9 * 4 + 3 * 8 * 4);
+}
+
+TEST(Compile, ReshapeSharesTheBufferOfItsInput)
+{
+    Builder b;
+    const TensorId x = b.act("input", {1, 4, 4, 8}, 0.05f, 0);
+    const TensorId tokens = b.act("tokens", {16, 8}, 0.05f, 0);
+    b.g.add_op(OpKind::Reshape, "to_tokens", {x}, {tokens}, ReshapeAttrs{});
+    std::vector<float> ws(4, 0.02f);
+    const TensorId w = b.g.add_constant_s8("fc.w", {4, 8}, b.random_s8(32), QuantParams::per_channel(ws, 0));
+    const TensorId y = b.act("y", {16, 4}, 0.1f, 1);
+    b.g.add_op(OpKind::FullyConnected, "fc", {tokens, w, kNoTensor}, {y}, FullyConnectedAttrs{});
+    b.g.inputs = {x};
+    b.g.outputs = {y};
+    const CompiledModel m = compile(b.g);
+    ASSERT_EQ(m.layers.size(), 1u);
+    EXPECT_EQ(m.layers[0].inputs[0], m.input);
+    EXPECT_EQ(std::get<FullyConnectedCall>(m.layers[0].call).dims.tokens, 16);
+}
+
+TEST(Compile, RejectsGraphsItCannotRun)
+{
+    Builder b;
+    const TensorId x = b.act("input", {1, 4}, 0.05f, 0);
+    const TensorId y = b.act("y", {1, 4}, 0.05f, 0);
+    const TensorId gamma = b.g.add_constant_f32("gamma", {4}, {1, 1, 1, 1});
+    const TensorId beta = b.g.add_constant_f32("beta", {4}, {0, 0, 0, 0});
+    b.g.add_op(OpKind::LayerNorm, "ln", {x, gamma, beta}, {y}, LayerNormAttrs{});
+    b.g.inputs = {x};
+    b.g.outputs = {y};
+    try {
+        compile(b.g);
+        FAIL() << "expected an error";
+    } catch (const Error& e) {
+        EXPECT_NE(std::string(e.what()).find("LayerNorm 'ln'"), std::string::npos) << e.what();
+    }
+}
+
+// The interpreter must equal calling the kernels by hand with compile()'s
+// parameters, and stay close to the float model it approximates.
+TEST(HostInterpreter, MatchesDirectKernelCallsAndTheFloatModel)
+{
+    Builder b;
+    const TensorId x = b.act("input", {1, 6, 6, 3}, 0.02f, -128);
+    const TensorId c1 = b.conv("conv1", x, 4, 3, 2, 1, 0.05f, Activation::Relu);
+    b.g.inputs = {x};
+    b.g.outputs = {c1};
+    const CompiledModel m = compile(b.g);
+    HostInterpreter interp(m);
+    const std::vector<int8_t> input = b.random_s8(6 * 6 * 3, -128, 127);
+    const std::vector<int8_t> got = interp.run(input);
+
+    const ConvCall& c = std::get<ConvCall>(m.layers[0].call);
+    std::vector<int8_t> want(got.size());
+    std::vector<uint64_t> scratch(static_cast<size_t>(m.layers[0].scratch_bytes / 8 + 1));
+    se_context ctx{scratch.data(), static_cast<int32_t>(m.layers[0].scratch_bytes)};
+    const auto* mult = reinterpret_cast<const int32_t*>(m.arrays[static_cast<size_t>(c.multipliers)].bytes.data());
+    const auto* shift = reinterpret_cast<const int32_t*>(m.arrays[static_cast<size_t>(c.shifts)].bytes.data());
+    const se_per_channel_quant q{mult, shift};
+    const auto* w = reinterpret_cast<const int8_t*>(m.arrays[static_cast<size_t>(c.weights.array)].bytes.data());
+    const auto* bias = reinterpret_cast<const int32_t*>(m.arrays[static_cast<size_t>(c.bias)].bytes.data());
+    ASSERT_EQ(se_conv2d_s8(&ctx, &c.params, &q, &c.input, input.data(), &c.filter, w, bias, &c.output, want.data()),
+              SE_OK);
+    for (size_t i = 0; i < got.size(); i++) {
+        ASSERT_EQ(got[i], want[i]) << "output index " << i;
+    }
+
+    // Float model of the same conv: the int8 result is within 1 LSB.
+    const Tensor& wt = b.g.tensor(1);
+    const auto wv = wt.values_s8();
+    for (int32_t oy = 0; oy < 3; oy++) {
+        for (int32_t ox = 0; ox < 3; ox++) {
+            for (int32_t co = 0; co < 4; co++) {
+                double acc = 0;
+                for (int32_t ky = 0; ky < 3; ky++) {
+                    for (int32_t kx = 0; kx < 3; kx++) {
+                        const int32_t iy = oy * 2 - 1 + ky, ix = ox * 2 - 1 + kx;
+                        if (iy < 0 || ix < 0 || iy >= 6 || ix >= 6) {
+                            continue;
+                        }
+                        for (int32_t ci = 0; ci < 3; ci++) {
+                            const double xr = 0.02 * (input[static_cast<size_t>((iy * 6 + ix) * 3 + ci)] + 128);
+                            acc += xr * 0.01 * wv[static_cast<size_t>(((co * 3 + ky) * 3 + kx) * 3 + ci)];
+                        }
+                    }
+                }
+                const double q_float = std::min(127.0, std::max(-5.0, std::round(acc / 0.05) - 5));
+                const int8_t q_int = got[static_cast<size_t>((oy * 3 + ox) * 4 + co)];
+                EXPECT_LE(std::abs(q_float - q_int), 1.0) << "pixel " << oy << "," << ox << " channel " << co;
+            }
+        }
+    }
+}
+
+}  // namespace
+}  // namespace tinyformer::engine
