@@ -7,6 +7,7 @@
 #include "tinyformer/engine/compiled_model.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/engine/interpreter.h"
+#include "tinyformer/engine/model_report.h"
 #include "tinyformer/engine/quantize_multiplier.h"
 
 namespace tinyformer::engine {
@@ -96,6 +97,12 @@ TEST(Compile, ResidualCnnPlansAValidArenaAndCountsMacs)
     EXPECT_EQ(m.buffers[static_cast<size_t>(m.layers[0].output)].last_step, 2);
     // Weights + bias + multipliers + shifts of the two convs.
     EXPECT_EQ(m.layers[0].weight_bytes, 8 * 9 * 4 + 3 * 8 * 4);
+
+    const std::string report = layer_report(m);
+    EXPECT_NE(report.find("| 0 | conv1 | Conv2D | se_conv2d_s8 | 18432 | 384 |"), std::string::npos) << report;
+    EXPECT_NE(report.find("| 1 | conv2 | Conv2D | se_conv1x1_s8 | 4096 |"), std::string::npos) << report;
+    EXPECT_NE(report.find("| 3 | gap | GlobalAvgPool | se_global_avg_pool_s8 |"), std::string::npos) << report;
+    EXPECT_NE(report.find("lower bound"), std::string::npos) << report;
 }
 
 TEST(Compile, ReshapeSharesTheBufferOfItsInput)
