@@ -13,7 +13,8 @@
     SE_TEST_SUITE(pool)                                                                            \
     SE_TEST_SUITE(softmax)                                                                         \
     SE_TEST_SUITE(layernorm)                                                                       \
-    SE_TEST_SUITE(seqpool)
+    SE_TEST_SUITE(seqpool)                                                                         \
+    SE_TEST_SUITE(attention)
 
 #define SE_TEST_SUITE(name) void suite_##name(void);
 SE_TEST_SUITE_LIST
