@@ -90,7 +90,7 @@ se_status se_softmax_s8(SE_SOFTMAX_S8_ARGS)
 
 se_status se_layernorm_s8(SE_LAYERNORM_S8_ARGS)
 {
-    return SE_PICK(se_layernorm_s8)(params, rows, row_size, input, gamma, beta, output);
+    return SE_PICK(se_layernorm_s8)(params, rows, row_size, input, gain, offset, output);
 }
 
 int32_t se_seqpool_s8_get_buffer_size(int32_t tokens, int32_t channels)

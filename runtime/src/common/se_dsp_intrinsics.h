@@ -228,4 +228,21 @@ SE_INLINE void se_read2_u32_advance(const uint32_t **p, uint32_t *w0, uint32_t *
 }
 #endif
 
+/* LayerNorm output stage: acc + ((a * (b >> 16)) >> 16), the 48-bit product
+ * floored, the sum modulo 2^32 (SMLAWT). */
+#if SE_HAVE_ARM_DSP
+SE_INLINE int32_t se_smlawt(int32_t a, int32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm__("smlawt %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+#else
+SE_INLINE int32_t se_smlawt(int32_t a, int32_t b, int32_t acc)
+{
+    const int64_t product = (int64_t)a * (int64_t)(int16_t)((uint32_t)b >> 16);
+    return (int32_t)((uint32_t)(int32_t)(product >> 16) + (uint32_t)acc);
+}
+#endif
+
 #endif /* TINYFORMER_RUNTIME_SE_DSP_INTRINSICS_H */

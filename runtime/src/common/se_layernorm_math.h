@@ -12,34 +12,21 @@
 #include "se_fixedpoint.h"
 #include "tinyformer/runtime/se_layernorm.h"
 
-#define SE_LAYERNORM_MAX_ROW 65535
-
 SE_INLINE se_status se_layernorm_check_args(SE_LAYERNORM_S8_ARGS)
 {
-    if (params == NULL || input == NULL || gamma == NULL || beta == NULL || output == NULL) {
+    if (params == NULL || input == NULL || gain == NULL || offset == NULL || output == NULL) {
         return SE_ERR_NULL_POINTER;
     }
     if (rows <= 0 || row_size <= 0) {
         return SE_ERR_BAD_SHAPE;
     }
-    if (!se_is_int8(params->output_zp) || params->output_quant.multiplier < 0 ||
-        !se_shift_ok(params->output_quant.shift) || !se_act_ok(params->act.min, params->act.max)) {
+    if (!se_act_ok(params->act.min, params->act.max)) {
         return SE_ERR_BAD_PARAM;
     }
     if (row_size > SE_LAYERNORM_MAX_ROW) {
         return SE_ERR_UNSUPPORTED;
     }
     return SE_OK;
-}
-
-SE_INLINE int32_t se_ln_bit_length(uint32_t v)
-{
-    int32_t b = 0;
-    while (v != 0u) {
-        v >>= 1;
-        b++;
-    }
-    return b;
 }
 
 /* floor(sqrt(v)), bit by bit. */
@@ -62,16 +49,31 @@ SE_INLINE uint32_t se_ln_isqrt64(uint64_t v)
     return (uint32_t)root;
 }
 
-/* The (multiplier, shift) of 128 / sd for sd >= 1. */
-SE_INLINE void se_ln_norm_quant(uint32_t sd, int32_t *multiplier, int32_t *shift)
-{
-    const int32_t b = se_ln_bit_length(sd);
-    const uint64_t normalized = (uint64_t)sd << (32 - b);
-    *multiplier = (int32_t)((((uint64_t)1 << 62) - 1u) / normalized);
-    *shift = 8 - b;
-}
+/* One row's constants: t = (x - q) * a - f + 2^15 (se_layernorm.h). */
+typedef struct {
+    int32_t a;
+    int32_t q;
+    int32_t f;
+} se_ln_row;
 
-SE_INLINE int16_t se_ln_sat16(int32_t v) { return (int16_t)se_clamp(v, -32768, 32767); }
+/* The definition, with 64-bit arithmetic. */
+SE_INLINE se_ln_row se_ln_row_constants(int32_t c_count, int32_t s, int32_t ss)
+{
+    se_ln_row row = {0, 0, 0};
+    const int64_t d = (int64_t)c_count * ss - (int64_t)s * s;
+    if (d > 0) {
+        const int64_t sd = se_ln_isqrt64((uint64_t)d);
+        int32_t q = s / c_count;
+        if (q * c_count > s) {
+            q--; /* floor */
+        }
+        const int64_t r = s - (int64_t)q * c_count;
+        row.q = q;
+        row.a = (int32_t)((((int64_t)c_count << 23) + sd / 2) / sd);
+        row.f = (int32_t)(((r << 23) + sd / 2) / sd);
+    }
+    return row;
+}
 
 /* ---- fast equivalents for the DSP kernel -------------------------------- */
 
@@ -94,45 +96,30 @@ SE_INLINE uint32_t se_ln_isqrt32_fast(uint32_t v)
     }
 }
 
-/* floor((2^62 - 1) / v) for v in [2^31, 2^32): two-digit long division in
- * base 2^16 with 32-bit UDIV (Hacker's Delight divlu; v is already
- * normalized). The quotient is below 2^31. */
-SE_INLINE uint32_t se_ln_div_2p62_fast(uint32_t v)
+/* se_ln_row_constants with 32-bit UDIVs: s + 128 C >= 0 gives floor(s / C)
+ * by an unsigned division, and for C < 512 both dividends fit 32 bits (the
+ * 64-bit path is for longer rows, where it is spread over more elements). */
+SE_INLINE se_ln_row se_ln_row_constants_fast(int32_t c_count, int32_t s, int32_t ss)
 {
-    const uint32_t base = 65536u;
-    const uint32_t vn1 = v >> 16;
-    const uint32_t vn0 = v & 0xFFFFu;
-    const uint32_t un32 = 0x3FFFFFFFu; /* (2^62 - 1) >> 32 */
-    const uint32_t un1 = 0xFFFFu;      /* next digits of the dividend */
-    const uint32_t un0 = 0xFFFFu;
-    uint32_t q1 = un32 / vn1;
-    uint32_t rhat = un32 - q1 * vn1;
-    while (q1 >= base || q1 * vn0 > base * rhat + un1) {
-        q1--;
-        rhat += vn1;
-        if (rhat >= base) {
-            break;
-        }
+    se_ln_row row = {0, 0, 0};
+    const int64_t d = (int64_t)c_count * ss - (int64_t)s * s;
+    if (d == 0) {
+        return row;
     }
-    const uint32_t un21 = un32 * base + un1 - q1 * v; /* modulo 2^32, exact remainder */
-    uint32_t q0 = un21 / vn1;
-    rhat = un21 - q0 * vn1;
-    while (q0 >= base || q0 * vn0 > base * rhat + un0) {
-        q0--;
-        rhat += vn1;
-        if (rhat >= base) {
-            break;
-        }
+    const uint32_t n = (uint32_t)c_count;
+    const uint32_t sd = d < ((int64_t)1 << 32) ? se_ln_isqrt32_fast((uint32_t)d) : se_ln_isqrt64((uint64_t)d);
+    const uint32_t shifted = (uint32_t)s + 128u * n; /* s + 128 C, in [0, 255 C] */
+    const uint32_t q_plus = shifted / n;
+    const uint32_t r = shifted - q_plus * n;
+    row.q = (int32_t)q_plus - 128;
+    if (n < 512u) {
+        row.a = (int32_t)(((n << 23) + (sd >> 1)) / sd);
+        row.f = (int32_t)(((r << 23) + (sd >> 1)) / sd);
+    } else {
+        row.a = (int32_t)((((uint64_t)n << 23) + (sd >> 1)) / sd);
+        row.f = (int32_t)((((uint64_t)r << 23) + (sd >> 1)) / sd);
     }
-    return q1 * base + q0;
-}
-
-/* se_ln_norm_quant with the fast division. */
-SE_INLINE void se_ln_norm_quant_fast(uint32_t sd, int32_t *multiplier, int32_t *shift)
-{
-    const int32_t b = 32 - (int32_t)__builtin_clz(sd);
-    *multiplier = (int32_t)se_ln_div_2p62_fast(sd << (32 - b));
-    *shift = 8 - b;
+    return row;
 }
 
 #endif /* TINYFORMER_RUNTIME_SE_LAYERNORM_MATH_H */

@@ -1,194 +1,96 @@
 /*
  * Scaled-LayerNorm, DSP kernel (same bits as se_layernorm_s8_ref).
  *
- * Pass 1 per row: sum and sum of squares, four int8 per load, widened with
+ * Pass 1 per row: sum and sum of squares, eight int8 per LDRD, widened with
  * SXTB16 and accumulated with SMLAD. Per row: exact integer sqrt by Newton
- * with UDIV, and 128 / sd by a two-digit UDIV long division (no 64-bit
- * division call). Pass 2 per element, two fused requantizations: for
- * requantize(v, m, -r) with m >= 2^30 and r >= 1 the doubling multiply and the
- * rounding shift fold into one SMMLAR and one shift,
- *   T = SMMLAR(v, 2m - 2^32, v + 2^(r-1) - [v < 0] + zp * 2^r) >> r
- * (SMMLAR(v, 2m - 2^32, v + c) = mul(v, m) + c; adding the rounding constant
- * and the sign correction before one floor shift is the half-away-from-zero
- * rounding; mul(v, m) < 0 only when v < 0, and when v < 0 but mul(v, m) = 0
- * both give 0). The output zero point rides along as zp * 2^r. The output
- * stage uses this form when no sum can leave int32 (checked once per call
- * from max |gamma| and max |beta|), else the plain requantization.
+ * with UDIV, then A, q, F with 32-bit UDIVs. Pass 2, four elements per
+ * iteration, per element:
+ *   t = x * A + nb            MLA, nb = 2^15 - q A - F (modulo 2^32: the sum
+ *                             t is exact, se_layernorm.h bounds it)
+ *   y = offset + ((gain * (t >> 16)) >> 16)     SMLAWT: norm is t's top half
+ *   out = ssat8(y >> 8)       SSAT with a shift (or a clamp for a narrower
+ *                             activation range)
+ * plus the loads of x (SXTB from one word), gain and offset, and the store.
  */
 #include "se_dsp_intrinsics.h"
 #include "se_layernorm_math.h"
 #include "tinyformer/runtime/se_layernorm.h"
 
-typedef struct {
-    int32_t c_shifted; /* C << left, left = max(nshift, 0) */
-    int32_t s_shifted; /* s << left */
-    int32_t mult2;     /* 2 nmult - 2^32 */
-    uint32_t round;    /* 2^(r-1), r = -nshift (right-shift rows) */
-    int32_t right;     /* r */
-} norm_step;
-
-typedef struct {
-    int32_t mult2;  /* 2 m - 2^32 */
-    uint32_t round; /* 2^(r-1) + zp * 2^r */
-    int32_t right;  /* r = -shift >= 1 */
-    int32_t lo, hi; /* activation clamp */
-} out_step;
-
-enum { OUT_PLAIN, OUT_FUSED, OUT_FUSED_FULL_RANGE };
-
-/* Hides a value from the optimizer (no instruction). */
-#if defined(__GNUC__)
-#define se_opaque(p) __asm__("" : "+r"(*(p)))
-#else
-#define se_opaque(p) ((void)(p))
-#endif
-
-/* One row's second pass. norm_left and out_mode are constants at each call
- * site, so the compiler emits specialised loops; the step values are copied
- * to locals so that they stay in registers across the output stores. */
-SE_INLINE void normalize_row(const int8_t *x, const int16_t *gamma, const int32_t *beta, int8_t *out, int32_t n,
-                             const norm_step *nsp, const out_step *osp, const se_layernorm_params *params,
-                             const int norm_left, const int out_mode)
+SE_INLINE int32_t output_of(int32_t y, int32_t lo, int32_t hi, const int full_range)
 {
-    const int32_t c_shifted = nsp->c_shifted, n_mult2 = nsp->mult2;
-    int32_t neg_s_shifted = -nsp->s_shifted;
-    se_opaque(&neg_s_shifted); /* keeps x * C + (-s) one MLA instead of MUL and SUB */
-    const uint32_t n_round = nsp->round;
-    const int32_t n_right = nsp->right;
-    const int32_t o_mult2 = osp->mult2;
-    const uint32_t o_round = osp->round;
-    const int32_t o_right = osp->right, lo = osp->lo, hi = osp->hi;
-    /* one index counting up to 0 addresses all four arrays (no end pointer to keep) */
-    x += n;
-    gamma += n;
-    beta += n;
-    out += n;
-    for (int32_t i = -n; i != 0; i++) {
-        const int32_t v = x[i] * c_shifted + neg_s_shifted;
-        int32_t norm;
-        if (norm_left) {
-            norm = (int32_t)se_smmlar(v, n_mult2, (uint32_t)v);
-        } else {
-            norm = (int32_t)se_smmlar(v, n_mult2, (uint32_t)v + n_round + (uint32_t)(v >> 31)) >> n_right;
-        }
-        norm = se_ssat(norm, 16);
-        const int32_t acc = (int32_t)((uint32_t)(gamma[i] * norm) + (uint32_t)beta[i]);
-        int32_t o;
-        if (out_mode == OUT_PLAIN) {
-            o = se_clamp(se_clamp(se_requantize(acc, params->output_quant.multiplier, params->output_quant.shift),
-                                  -512, 512) + params->output_zp,
-                         lo, hi);
-        } else {
-            o = (int32_t)se_smmlar(acc, o_mult2, (uint32_t)acc + o_round + (uint32_t)(acc >> 31)) >> o_right;
-            o = out_mode == OUT_FUSED_FULL_RANGE ? se_ssat(o, 8) : se_clamp(o, lo, hi);
-        }
-        out[i] = (int8_t)o;
-    }
+    return full_range ? se_ssat(y >> 8, 8) : se_clamp(y >> 8, lo, hi);
 }
 
-/* Picks the specialised loop for a row. */
-static void normalize_row_any(const int8_t *x, const int16_t *gamma, const int32_t *beta, int8_t *out, int32_t n,
-                              const norm_step *ns, const out_step *os, const se_layernorm_params *params,
-                              int norm_left, int out_mode)
+/* x * a + nb modulo 2^32 (MLA) */
+SE_INLINE int32_t mla(int32_t a, int32_t x, int32_t nb)
 {
-    if (norm_left) {
-        if (out_mode == OUT_FUSED_FULL_RANGE) {
-            normalize_row(x, gamma, beta, out, n, ns, os, params, 1, OUT_FUSED_FULL_RANGE);
-        } else if (out_mode == OUT_FUSED) {
-            normalize_row(x, gamma, beta, out, n, ns, os, params, 1, OUT_FUSED);
-        } else {
-            normalize_row(x, gamma, beta, out, n, ns, os, params, 1, OUT_PLAIN);
-        }
-    } else {
-        if (out_mode == OUT_FUSED_FULL_RANGE) {
-            normalize_row(x, gamma, beta, out, n, ns, os, params, 0, OUT_FUSED_FULL_RANGE);
-        } else if (out_mode == OUT_FUSED) {
-            normalize_row(x, gamma, beta, out, n, ns, os, params, 0, OUT_FUSED);
-        } else {
-            normalize_row(x, gamma, beta, out, n, ns, os, params, 0, OUT_PLAIN);
-        }
+    return (int32_t)((uint32_t)x * (uint32_t)a + (uint32_t)nb);
+}
+
+/* One row's second pass; full_range is a constant at each call site. */
+SE_INLINE void normalize_row(const int8_t *x, const int32_t *gain, const int32_t *offset, int8_t *out, int32_t n,
+                             int32_t a, int32_t nb, int32_t lo, int32_t hi, const int full_range)
+{
+    int32_t c = 0;
+    for (; c + 4 <= n; c += 4) {
+        const uint32_t w = se_read_u32(x + c);
+        const int32_t t0 = mla(a, (int8_t)w, nb);
+        const int32_t t1 = mla(a, (int8_t)(w >> 8), nb);
+        const int32_t t2 = mla(a, (int8_t)(w >> 16), nb);
+        const int32_t t3 = mla(a, (int8_t)(w >> 24), nb);
+        out[c] = (int8_t)output_of(se_smlawt(gain[c], t0, offset[c]), lo, hi, full_range);
+        out[c + 1] = (int8_t)output_of(se_smlawt(gain[c + 1], t1, offset[c + 1]), lo, hi, full_range);
+        out[c + 2] = (int8_t)output_of(se_smlawt(gain[c + 2], t2, offset[c + 2]), lo, hi, full_range);
+        out[c + 3] = (int8_t)output_of(se_smlawt(gain[c + 3], t3, offset[c + 3]), lo, hi, full_range);
+    }
+    for (; c < n; c++) {
+        const int32_t t = mla(a, x[c], nb);
+        out[c] = (int8_t)output_of(se_smlawt(gain[c], t, offset[c]), lo, hi, full_range);
     }
 }
 
 se_status se_layernorm_s8_dsp(SE_LAYERNORM_S8_ARGS)
 {
-    const se_status status = se_layernorm_check_args(params, rows, row_size, input, gamma, beta, output);
+    const se_status status = se_layernorm_check_args(params, rows, row_size, input, gain, offset, output);
     if (status != SE_OK) {
         return status;
     }
     const int32_t n = row_size;
-
-    /* Output stage: the fused form needs a normalized multiplier, a right
-     * shift, and |mul(acc, m)| + 2^(r-1) + 128 * 2^r < 2^31 for every acc. */
-    out_step os;
-    os.lo = params->act.min;
-    os.hi = params->act.max;
-    os.right = -params->output_quant.shift;
-    os.mult2 = (int32_t)(2u * (uint32_t)params->output_quant.multiplier);
-    os.round = 0u;
-    int out_fast = params->output_quant.multiplier >= (1 << 30) && os.right >= 1;
-    if (out_fast) {
-        int32_t gmax = 0;
-        int64_t bmax = 0;
-        for (int32_t c = 0; c < n; c++) {
-            const int32_t g = gamma[c] < 0 ? -gamma[c] : gamma[c];
-            const int64_t b = beta[c] < 0 ? -(int64_t)beta[c] : beta[c];
-            gmax = g > gmax ? g : gmax;
-            bmax = b > bmax ? b : bmax;
-        }
-        const int64_t acc_max = (int64_t)gmax * 32768 + bmax;
-        const int64_t y_max = ((acc_max * params->output_quant.multiplier) >> 31) + 1;
-        out_fast = acc_max < ((int64_t)1 << 31) &&
-                   y_max + ((int64_t)1 << (os.right - 1)) + ((int64_t)128 << os.right) < ((int64_t)1 << 31);
-        os.round = out_fast ? (1u << (os.right - 1)) + (uint32_t)(params->output_zp * (1 << os.right)) : 0u;
-    }
-    const int out_mode = !out_fast ? OUT_PLAIN : (os.lo == -128 && os.hi == 127 ? OUT_FUSED_FULL_RANGE : OUT_FUSED);
+    const int32_t lo = params->act.min, hi = params->act.max;
+    const int full_range = lo == -128 && hi == 127;
 
     for (int32_t r = 0; r < rows; r++) {
         const int8_t *x = input + (size_t)r * (size_t)n;
         int8_t *out = output + (size_t)r * (size_t)n;
 
-        /* pass 1: s and ss (|s| <= 2^23, ss <= 2^30: no wrap) */
+        /* pass 1: s and ss (|s| <= 2^19, ss <= 2^26: no wrap) */
         int32_t s = 0;
         int32_t ss = 0;
         int32_t c = 0;
-        for (; c + 4 <= n; c += 4) {
-            const uint32_t w = se_read_u32(x + c);
-            const uint32_t even = se_sxtb16(w);
-            const uint32_t odd = se_sxtb16_ror8(w);
-            ss = se_smlad(even, even, ss);
-            ss = se_smlad(odd, odd, ss);
-            s = se_smlad(se_sadd16(even, odd), 0x00010001u, s);
+        for (; c + 8 <= n; c += 8) {
+            const uint32_t w0 = se_read_u32(x + c);
+            const uint32_t w1 = se_read_u32(x + c + 4);
+            const uint32_t e0 = se_sxtb16(w0), o0 = se_sxtb16_ror8(w0);
+            const uint32_t e1 = se_sxtb16(w1), o1 = se_sxtb16_ror8(w1);
+            ss = se_smlad(e0, e0, ss);
+            ss = se_smlad(o0, o0, ss);
+            ss = se_smlad(e1, e1, ss);
+            ss = se_smlad(o1, o1, ss);
+            s = se_smlad(se_sadd16(e0, o0), 0x00010001u, s);
+            s = se_smlad(se_sadd16(e1, o1), 0x00010001u, s);
         }
         for (; c < n; c++) {
             s += x[c];
             ss += x[c] * x[c];
         }
-        const int64_t d = (int64_t)n * ss - (int64_t)s * s;
-
-        if (d == 0) { /* constant row: norm = 0, out = requantize(beta) */
-            const norm_step zero = {0, 0, 0, 0u, 0};
-            normalize_row_any(x, gamma, beta, out, n, &zero, &os, params, 1, out_mode);
-            continue;
-        }
-        const uint32_t sd = d < ((int64_t)1 << 32) ? se_ln_isqrt32_fast((uint32_t)d) : se_ln_isqrt64((uint64_t)d);
-        int32_t nmult = 0;
-        int32_t nshift = 0;
-        se_ln_norm_quant_fast(sd, &nmult, &nshift);
-        norm_step ns;
-        ns.mult2 = (int32_t)(2u * (uint32_t)nmult);
-        if (nshift >= 0) {
-            ns.c_shifted = n << nshift;
-            ns.s_shifted = (int32_t)((uint32_t)s << nshift);
-            ns.round = 0u;
-            ns.right = 0;
+        const se_ln_row row = se_ln_row_constants_fast(n, s, ss);
+        /* 2^15 - q A - F, modulo 2^32 */
+        const int32_t nb = (int32_t)(32768u - (uint32_t)row.q * (uint32_t)row.a - (uint32_t)row.f);
+        if (full_range) {
+            normalize_row(x, gain, offset, out, n, row.a, nb, lo, hi, 1);
         } else {
-            ns.c_shifted = n;
-            ns.s_shifted = s;
-            ns.right = -nshift;
-            ns.round = 1u << (ns.right - 1);
+            normalize_row(x, gain, offset, out, n, row.a, nb, lo, hi, 0);
         }
-        normalize_row_any(x, gamma, beta, out, n, &ns, &os, params, nshift >= 0, out_mode);
     }
     return SE_OK;
 }

@@ -6,7 +6,7 @@
 
 se_status se_layernorm_s8_ref(SE_LAYERNORM_S8_ARGS)
 {
-    const se_status status = se_layernorm_check_args(params, rows, row_size, input, gamma, beta, output);
+    const se_status status = se_layernorm_check_args(params, rows, row_size, input, gain, offset, output);
     if (status != SE_OK) {
         return status;
     }
@@ -21,21 +21,13 @@ se_status se_layernorm_s8_ref(SE_LAYERNORM_S8_ARGS)
             s += x[c];
             ss += x[c] * x[c];
         }
-        const int64_t d = (int64_t)c_count * ss - (int64_t)s * s;
-
-        int32_t norm_mult = 0;
-        int32_t norm_shift = 0;
-        if (d > 0) {
-            se_ln_norm_quant(se_ln_isqrt64((uint64_t)d), &norm_mult, &norm_shift);
-        }
+        const se_ln_row row = se_ln_row_constants(c_count, s, ss);
         for (int32_t c = 0; c < c_count; c++) {
-            const int32_t norm =
-                d > 0 ? se_ln_sat16(se_requantize(c_count * x[c] - s, norm_mult, norm_shift)) : 0;
-            const int32_t acc = (int32_t)((uint32_t)(gamma[c] * norm) + (uint32_t)beta[c]);
-            /* clamp before adding the zero point so the sum cannot overflow (same result) */
-            const int32_t v =
-                se_clamp(se_requantize(acc, params->output_quant.multiplier, params->output_quant.shift), -512, 512);
-            out[c] = (int8_t)se_clamp(v + params->output_zp, params->act.min, params->act.max);
+            const int32_t t = (int32_t)((int64_t)(x[c] - row.q) * row.a - row.f + 32768);
+            const int32_t norm = t >> 16;
+            const int32_t scaled = (int32_t)(((int64_t)gain[c] * norm) >> 16);
+            const int32_t y = (int32_t)((uint32_t)scaled + (uint32_t)offset[c]);
+            out[c] = (int8_t)se_clamp(y >> 8, params->act.min, params->act.max);
         }
     }
     return SE_OK;
