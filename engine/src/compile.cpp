@@ -228,8 +228,8 @@ private:
         case OpKind::Softmax: lower_softmax(op); break;
         case OpKind::SeqPool: lower_seqpool(op); break;
         case OpKind::Reshape: lower_reshape(op); break;
+        case OpKind::Attention: lower_attention(op); break;
         case OpKind::LayerNorm:
-        case OpKind::Attention:
             TF_CHECK(false, to_string(op.kind), " '", op.name, "': not supported by the code generator yet");
         }
     }
@@ -390,6 +390,45 @@ private:
                                             se_seqpool_s8_dsp_get_buffer_size(c.tokens, c.channels));
         add_layer(op, c, {op.inputs[0], op.inputs[1]}, op.outputs[0], scratch,
                   int64_t{c.tokens} * c.channels);
+    }
+
+    void lower_attention(const Op& op)
+    {
+        const Tensor& q = g_.tensor(op.inputs[0]);
+        const Tensor& k = g_.tensor(op.inputs[1]);
+        const Tensor& v = g_.tensor(op.inputs[2]);
+        const Tensor& y = g_.tensor(op.outputs[0]);
+        const auto& a = std::get<AttentionAttrs>(op.attrs);
+        AttentionCall c;
+        c.dims.dim = q.shape.back();
+        c.dims.tokens = static_cast<int32_t>(q.num_elements() / c.dims.dim);
+        c.dims.heads = a.heads;
+        c.dims.q_row_stride = c.dims.k_row_stride = c.dims.v_row_stride = c.dims.out_row_stride = c.dims.dim;
+        c.dims.block_rows = std::max(1, opts_.attention_block_rows);
+        const double scores_scale = a.scores_quant.scale[0];
+        const double head_dim = static_cast<double>(c.dims.dim / a.heads);
+        c.params.q_zp = zp_of(q);
+        c.params.k_zp = zp_of(k);
+        c.params.v_zp = zp_of(v);
+        const std::string what = op.name + " scores multiplier";
+        c.params.scores_quant =
+            quantize_multiplier(double(scale_of(q)) * scale_of(k) / (std::sqrt(head_dim) * scores_scale), what.c_str());
+        c.params.scores_zp = a.scores_quant.zero_point[0];
+        const se_status st = se_softmax_s8_params_from_scale(scores_scale, &c.params.softmax);
+        TF_CHECK(st == SE_OK, "Attention '", op.name, "': scores scale ", scores_scale, " cannot be represented (",
+                 se_status_str(st), ")");
+        const std::string out_what = op.name + " output multiplier";
+        c.params.out_quant = quantize_multiplier(scale_of(v) / (256.0 * scale_of(y)), out_what.c_str());
+        c.params.out_zp = zp_of(y);
+        c.params.act = {-128, 127};
+        const auto& d = c.dims;
+        const int32_t scratch =
+            scratch_max(se_attention_s8_ref_get_buffer_size(d.tokens, d.dim, d.heads, d.block_rows),
+                        se_attention_s8_dsp_get_buffer_size(d.tokens, d.dim, d.heads, d.block_rows));
+        TF_CHECK(scratch > 0, "Attention '", op.name, "': ", d.tokens, " tokens x ", d.dim, " channels with ", d.heads,
+                 " heads is not supported by the runtime (tokens at most 4095)");
+        add_layer(op, c, {op.inputs[0], op.inputs[1], op.inputs[2]}, op.outputs[0], scratch,
+                  2 * int64_t{d.tokens} * d.tokens * d.dim);
     }
 
     // A reshape changes only how the same bytes are viewed (NHWC [1,H,W,C] is

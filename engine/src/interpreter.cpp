@@ -115,6 +115,9 @@ void HostInterpreter::run_layer(const Layer& layer)
             [&](const SeqPoolCall& c) {
                 return se_seqpool_s8(&ctx, &c.params, c.tokens, c.channels, in0, in1, out);
             },
+            [&](const AttentionCall& c) {
+                return se_attention_s8(&ctx, &c.params, &c.dims, in0, in1, buffer(layer.inputs[2]), out);
+            },
         },
         layer.call);
     TF_CHECK(status == SE_OK, "layer '", layer.name, "' (", to_string(layer.op), "): kernel returned ",

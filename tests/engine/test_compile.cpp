@@ -199,3 +199,77 @@ TEST(HostInterpreter, MatchesDirectKernelCallsAndTheFloatModel)
 
 }  // namespace
 }  // namespace tinyformer::engine
+
+namespace tinyformer::engine {
+namespace {
+
+// Self-attention with q = k = v = x: the interpreter equals the runtime kernel
+// called directly, and stays within a few LSB of float attention.
+TEST(HostInterpreter, AttentionMatchesTheKernelAndFloatAttention)
+{
+    const int32_t tokens = 6, dim = 8, heads = 2, d = dim / heads;
+    Builder b;
+    const TensorId x = b.act("x", {tokens, dim}, 0.05f, -3);
+    const TensorId y = b.act("y", {tokens, dim}, 0.05f, -3);
+    AttentionAttrs a;
+    a.heads = heads;
+    a.scores_quant = QuantParams::per_tensor(0.16f, 0);  // |scores| <= 20: no saturation
+    b.g.add_op(OpKind::Attention, "attn", {x, x, x}, {y}, a);
+    b.g.inputs = {x};
+    b.g.outputs = {y};
+    for (int32_t block_rows : {1, 4}) {
+        CompileOptions options;
+        options.attention_block_rows = block_rows;
+        const CompiledModel m = compile(b.g, options);
+        ASSERT_EQ(m.layers.size(), 1u);
+        EXPECT_EQ(m.layers[0].macs, 2 * tokens * tokens * dim);
+        const std::vector<int8_t> input = b.random_s8(tokens * dim, -60, 60);
+        HostInterpreter interp(m);
+        const std::vector<int8_t> got = interp.run(input);
+
+        const AttentionCall& c = std::get<AttentionCall>(m.layers[0].call);
+        EXPECT_EQ(c.dims.block_rows, block_rows);
+        std::vector<uint64_t> scratch(static_cast<size_t>(m.layers[0].scratch_bytes / 8 + 1));
+        se_context ctx{scratch.data(), static_cast<int32_t>(m.layers[0].scratch_bytes)};
+        std::vector<int8_t> want(got.size());
+        ASSERT_EQ(se_attention_s8(&ctx, &c.params, &c.dims, input.data(), input.data(), input.data(), want.data()),
+                  SE_OK);
+        for (size_t i = 0; i < got.size(); i++) {
+            ASSERT_EQ(got[i], want[i]) << "block_rows " << block_rows << " output index " << i;
+        }
+
+        int worst = 0;
+        for (int32_t h = 0; h < heads; h++) {
+            for (int32_t i = 0; i < tokens; i++) {
+                std::vector<double> s(static_cast<size_t>(tokens));
+                double max_s = -1e30, sum = 0;
+                for (int32_t j = 0; j < tokens; j++) {
+                    double dot = 0;
+                    for (int32_t k = 0; k < d; k++) {
+                        dot += 0.05 * (input[static_cast<size_t>(i * dim + h * d + k)] + 3) * 0.05 *
+                               (input[static_cast<size_t>(j * dim + h * d + k)] + 3);
+                    }
+                    s[static_cast<size_t>(j)] = dot / std::sqrt(double(d));
+                    max_s = std::max(max_s, s[static_cast<size_t>(j)]);
+                }
+                for (double& v : s) {
+                    v = std::exp(v - max_s);
+                    sum += v;
+                }
+                for (int32_t k = 0; k < d; k++) {
+                    double o = 0;
+                    for (int32_t j = 0; j < tokens; j++) {
+                        o += s[static_cast<size_t>(j)] / sum * 0.05 *
+                             (input[static_cast<size_t>(j * dim + h * d + k)] + 3);
+                    }
+                    const double q = std::round(o / 0.05) - 3;
+                    worst = std::max(worst, int(std::abs(q - got[static_cast<size_t>(i * dim + h * d + k)])));
+                }
+            }
+        }
+        EXPECT_LE(worst, 3) << "block_rows " << block_rows;
+    }
+}
+
+}  // namespace
+}  // namespace tinyformer::engine

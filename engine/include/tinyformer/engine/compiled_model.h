@@ -91,13 +91,19 @@ struct SeqPoolCall {
     int32_t tokens = 0, channels = 0;
 };
 
-using LayerCall = std::variant<ConvCall, FullyConnectedCall, AddCall, PoolCall, SoftmaxCall, SeqPoolCall>;
+struct AttentionCall {
+    se_attention_params params{};
+    se_attention_dims dims{};
+};
+
+using LayerCall =
+    std::variant<ConvCall, FullyConnectedCall, AddCall, PoolCall, SoftmaxCall, SeqPoolCall, AttentionCall>;
 
 struct Layer {
     std::string name;  // the IR op's name
     OpKind op = OpKind::Conv2D;
     LayerCall call;
-    std::vector<BufferId> inputs;  // activation buffers, in the kernel's argument order
+    std::vector<BufferId> inputs;  // activation buffers, in the kernel's argument order (attention: q, k, v)
     BufferId output = kNone;
     BufferId scratch = kNone;      // kNone when the layer needs no scratch
     int64_t macs = 0;              // multiply-accumulates (padded taps count)
