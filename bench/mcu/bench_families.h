@@ -9,7 +9,8 @@
     BENCH_FAMILY(batch_matmul)                                                                     \
     BENCH_FAMILY(elementwise)                                                                      \
     BENCH_FAMILY(softmax)                                                                          \
-    BENCH_FAMILY(layernorm)
+    BENCH_FAMILY(layernorm)                                                                        \
+    BENCH_FAMILY(attention)
 
 #define BENCH_FAMILY(name) void bench_##name(void);
 BENCH_FAMILY_LIST
