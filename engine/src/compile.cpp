@@ -229,8 +229,7 @@ private:
         case OpKind::SeqPool: lower_seqpool(op); break;
         case OpKind::Reshape: lower_reshape(op); break;
         case OpKind::Attention: lower_attention(op); break;
-        case OpKind::LayerNorm:
-            TF_CHECK(false, to_string(op.kind), " '", op.name, "': not supported by the code generator yet");
+        case OpKind::LayerNorm: lower_layernorm(op); break;
         }
     }
 
@@ -390,6 +389,30 @@ private:
                                             se_seqpool_s8_dsp_get_buffer_size(c.tokens, c.channels));
         add_layer(op, c, {op.inputs[0], op.inputs[1]}, op.outputs[0], scratch,
                   int64_t{c.tokens} * c.channels);
+    }
+
+    // Scaled-LayerNorm: gamma, beta and the output quantization fold into
+    // per-channel gain and offset (the input scale cancels; epsilon is below
+    // one step of any non-constant int8 row's variance, docs/numerics.md).
+    void lower_layernorm(const Op& op)
+    {
+        const Tensor& x = g_.tensor(op.inputs[0]);
+        const Tensor& y = g_.tensor(op.outputs[0]);
+        LayerNormCall c;
+        c.row_size = x.shape.back();
+        c.rows = static_cast<int32_t>(x.num_elements() / c.row_size);
+        c.params.act = {-128, 127};
+        TF_CHECK(c.row_size <= SE_LAYERNORM_MAX_ROW, "LayerNorm '", op.name, "': ", c.row_size,
+                 " channels, the runtime supports at most ", SE_LAYERNORM_MAX_ROW);
+        const std::vector<float> gamma = g_.tensor(op.inputs[1]).values_f32();
+        const std::vector<float> beta = g_.tensor(op.inputs[2]).values_f32();
+        std::vector<int32_t> gain(static_cast<size_t>(c.row_size)), offset(static_cast<size_t>(c.row_size));
+        const se_status st = se_layernorm_s8_prepare_params(c.row_size, gamma.data(), beta.data(), scale_of(y),
+                                                            zp_of(y), gain.data(), offset.data());
+        TF_CHECK(st == SE_OK, "LayerNorm '", op.name, "': cannot prepare integer parameters (", se_status_str(st), ")");
+        c.gain = add_array(op, "gain", DType::Int32, to_bytes(gain));
+        c.offset = add_array(op, "offset", DType::Int32, to_bytes(offset));
+        add_layer(op, c, {op.inputs[0]}, op.outputs[0], 0, 0);
     }
 
     void lower_attention(const Op& op)

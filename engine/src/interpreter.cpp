@@ -115,6 +115,9 @@ void HostInterpreter::run_layer(const Layer& layer)
             [&](const SeqPoolCall& c) {
                 return se_seqpool_s8(&ctx, &c.params, c.tokens, c.channels, in0, in1, out);
             },
+            [&](const LayerNormCall& c) {
+                return se_layernorm_s8(&c.params, c.rows, c.row_size, in0, s32(c.gain), s32(c.offset), out);
+            },
             [&](const AttentionCall& c) {
                 return se_attention_s8(&ctx, &c.params, &c.dims, in0, in1, buffer(layer.inputs[2]), out);
             },

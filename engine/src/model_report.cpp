@@ -41,6 +41,7 @@ std::string kernel_name(const Layer& layer)
             },
             [](const SoftmaxCall&) -> std::string { return "se_softmax_s8"; },
             [](const SeqPoolCall&) -> std::string { return "se_seqpool_s8"; },
+            [](const LayerNormCall&) -> std::string { return "se_layernorm_s8"; },
             [](const AttentionCall&) -> std::string { return "se_attention_s8"; },
         },
         layer.call);

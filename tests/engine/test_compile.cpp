@@ -126,18 +126,61 @@ TEST(Compile, ReshapeSharesTheBufferOfItsInput)
 TEST(Compile, RejectsGraphsItCannotRun)
 {
     Builder b;
-    const TensorId x = b.act("input", {1, 4}, 0.05f, 0);
-    const TensorId y = b.act("y", {1, 4}, 0.05f, 0);
-    const TensorId gamma = b.g.add_constant_f32("gamma", {4}, {1, 1, 1, 1});
-    const TensorId beta = b.g.add_constant_f32("beta", {4}, {0, 0, 0, 0});
-    b.g.add_op(OpKind::LayerNorm, "ln", {x, gamma, beta}, {y}, LayerNormAttrs{});
+    const TensorId x = b.act("input", {2, 4}, 0.05f, 0);
+    const TensorId y = b.act("y", {2, 4}, 0.05f, 0);
+    b.g.add_op(OpKind::Softmax, "softmax", {x}, {y}, SoftmaxAttrs{});
     b.g.inputs = {x};
     b.g.outputs = {y};
     try {
         compile(b.g);
         FAIL() << "expected an error";
     } catch (const Error& e) {
-        EXPECT_NE(std::string(e.what()).find("LayerNorm 'ln'"), std::string::npos) << e.what();
+        EXPECT_NE(std::string(e.what()).find("Softmax 'softmax': output must be quantized with scale 1/256"),
+                  std::string::npos)
+            << e.what();
+    }
+    b.g.outputs = {x, y};
+    EXPECT_THROW(compile(b.g), Error);
+}
+
+// LayerNorm: the interpreter's int8 result is within 1 LSB of float LayerNorm.
+TEST(HostInterpreter, LayerNormIsCloseToFloat)
+{
+    const int32_t rows = 3, channels = 44;
+    Builder b;
+    const TensorId x = b.act("x", {rows, channels}, 0.05f, 4);
+    const TensorId y = b.act("y", {rows, channels}, 0.04f, -2);
+    std::vector<float> gamma(channels), beta(channels);
+    for (int32_t c = 0; c < channels; c++) {
+        gamma[static_cast<size_t>(c)] = 0.5f + 0.02f * static_cast<float>(c);
+        beta[static_cast<size_t>(c)] = -0.3f + 0.01f * static_cast<float>(c);
+    }
+    const TensorId g = b.g.add_constant_f32("gamma", {channels}, gamma);
+    const TensorId be = b.g.add_constant_f32("beta", {channels}, beta);
+    b.g.add_op(OpKind::LayerNorm, "ln", {x, g, be}, {y}, LayerNormAttrs{});
+    b.g.inputs = {x};
+    b.g.outputs = {y};
+    const CompiledModel m = compile(b.g);
+    HostInterpreter interp(m);
+    const std::vector<int8_t> input = b.random_s8(rows * channels, -100, 100);
+    const std::vector<int8_t> got = interp.run(input);
+    for (int32_t r = 0; r < rows; r++) {
+        double mean = 0, var = 0;
+        for (int32_t c = 0; c < channels; c++) {
+            mean += input[static_cast<size_t>(r * channels + c)];
+        }
+        mean /= channels;
+        for (int32_t c = 0; c < channels; c++) {
+            const double d = input[static_cast<size_t>(r * channels + c)] - mean;
+            var += d * d;
+        }
+        var /= channels;
+        for (int32_t c = 0; c < channels; c++) {
+            const double xn = (input[static_cast<size_t>(r * channels + c)] - mean) / std::sqrt(var);
+            const double real = gamma[static_cast<size_t>(c)] * xn + beta[static_cast<size_t>(c)];
+            const double q = std::min(127.0, std::max(-128.0, std::round(real / 0.04) - 2));
+            EXPECT_LE(std::abs(q - got[static_cast<size_t>(r * channels + c)]), 1.0) << "row " << r << " channel " << c;
+        }
     }
 }
 

@@ -91,13 +91,20 @@ struct SeqPoolCall {
     int32_t tokens = 0, channels = 0;
 };
 
+struct LayerNormCall {
+    se_layernorm_params params{};
+    int32_t rows = 0, row_size = 0;
+    ArrayId gain = kNone, offset = kNone;  // int32 [row_size], se_layernorm_s8_prepare_params
+};
+
 struct AttentionCall {
     se_attention_params params{};
     se_attention_dims dims{};
 };
 
 using LayerCall =
-    std::variant<ConvCall, FullyConnectedCall, AddCall, PoolCall, SoftmaxCall, SeqPoolCall, AttentionCall>;
+    std::variant<ConvCall, FullyConnectedCall, AddCall, PoolCall, SoftmaxCall, SeqPoolCall, LayerNormCall,
+                 AttentionCall>;
 
 struct Layer {
     std::string name;  // the IR op's name
