@@ -1,8 +1,8 @@
 /*
  * Multi-head attention on the emulated Cortex-M7 at the TinyFormer-300K
  * shapes (256 tokens x dim 44, 2 heads; 64 tokens x dim 192, 4 heads), from a
- * packed QKV tensor [tokens, 3 * dim]. se_attention_s8 runs block_rows 1, 4
- * and 16; the baseline is the plain full-matrix composition measured in the
+ * packed QKV tensor [tokens, 3 * dim]. se_attention_s8 runs block_rows 1, 4,
+ * 8 and 16; the baseline is the plain full-matrix composition measured in the
  * same firmware: one batch matmul over all rows and heads into a
  * [heads, tokens, tokens] score buffer, softmax over it, one batch matmul with
  * V. Work is 2 * tokens^2 * dim MACs (both products); the shape column gives
@@ -88,7 +88,7 @@ static uint32_t run_full(const attention_shape *s, const se_attention_params *p,
 
 static void bench_shape(const attention_shape *s)
 {
-    static const int32_t k_blocks[] = {1, 4, 16};
+    static const int32_t k_blocks[] = {1, 4, 8, 16};
     bench_reset_arena();
     const int32_t t = s->tokens, dim = s->dim;
     const uint32_t macs = 2u * (uint32_t)t * (uint32_t)t * (uint32_t)dim;

@@ -1,8 +1,9 @@
 /*
  * Multi-head attention, a block of query rows at a time (se_attention.h).
- * Per head and block: scores = Q_block * K^T (batch matmul), softmax of each
- * score row in place through the shared exp cache, out_block = P * V (batch
- * matmul). Only the block's scores are ever stored.
+ * Per head and block: scores = Q_block * K^T (batch matmul; K * q^T per row
+ * for small blocks), softmax of each score row in place through the shared
+ * exp cache, out_block = P * V (batch matmul). Only the block's scores are
+ * ever stored.
  */
 #include "se_fixedpoint.h"
 #include "se_matmul_args.h"
@@ -12,6 +13,12 @@
 
 /* The softmax row limit (se_softmax.h). */
 #define SE_ATTENTION_MAX_TOKENS 4095
+
+/* Blocks of fewer query rows compute their scores a row at a time as K * q^T
+ * (row_scores_dims): the DSP matmul packs its rhs on every call, and packing
+ * one query row beats packing all of K until about 6 rows share it (measured
+ * on the emulated M7, bench_attention.c). */
+#define SE_ATTENTION_ROW_SCORES_BELOW 6
 
 typedef int32_t (*matmul_size_fn)(const se_matmul_dims *dims);
 
@@ -56,13 +63,36 @@ static se_matmul_dims values_dims(const se_attention_dims *dims, int32_t rows)
     return m;
 }
 
+/* Q*K^T for a single query row, computed as K * q^T: K is the lhs [tokens, d]
+ * and the query row the one rhs column, so the DSP matmul packs d values
+ * instead of all of K (the sum is symmetric: same bits). Scores land as the
+ * [tokens, 1] output column. */
+static se_matmul_dims row_scores_dims(const se_attention_dims *dims)
+{
+    se_matmul_dims m;
+    m.batch = 1;
+    m.m = dims->tokens;
+    m.n = 1;
+    m.k = dims->dim / dims->heads;
+    m.rhs_transposed = 1; /* the query row [1, d] */
+    m.lhs_row_stride = dims->k_row_stride;
+    m.lhs_batch_stride = 0;
+    m.rhs_row_stride = dims->q_row_stride;
+    m.rhs_batch_stride = 0;
+    m.out_row_stride = 1;
+    m.out_batch_stride = 0;
+    return m;
+}
+
 /* Scratch bytes of the batch matmul for both products (they run one after the other). */
 static int32_t matmul_scratch_bytes(const se_attention_dims *dims, int32_t rows, matmul_size_fn size)
 {
     const se_matmul_dims s = scores_dims(dims, rows);
+    const se_matmul_dims r = row_scores_dims(dims);
     const se_matmul_dims v = values_dims(dims, rows);
-    const int32_t a = size(&s), b = size(&v);
-    return a > b ? a : b;
+    const int32_t a = size(&s), b = size(&r), c = size(&v);
+    const int32_t ab = a > b ? a : b;
+    return ab > c ? ab : c;
 }
 
 static int32_t block_of(int32_t tokens, int32_t block_rows) { return block_rows < tokens ? block_rows : tokens; }
@@ -166,6 +196,8 @@ se_status se_attention_s8(const se_context *ctx, const se_attention_params *para
     int8_t *scores = scratch + cache_bytes + matmul_bytes;
 
     const se_matmul_params scores_params = {params->q_zp, params->k_zp, params->scores_zp, {-128, 127}};
+    const se_matmul_params row_scores_params = {params->k_zp, params->q_zp, params->scores_zp, {-128, 127}};
+    const se_matmul_dims r_dims = row_scores_dims(dims);
     /* p + 128 is the weight: the probabilities' zero point is -128. */
     const se_matmul_params values_params = {-128, params->v_zp, params->out_zp, params->act};
 
@@ -176,8 +208,16 @@ se_status se_attention_s8(const se_context *ctx, const se_attention_params *para
             const int32_t rows = tokens - row < block ? tokens - row : block;
             const se_matmul_dims s_dims = scores_dims(dims, rows);
             const se_matmul_dims v_dims = values_dims(dims, rows);
-            status = se_batch_matmul_s8(&matmul_ctx, &scores_params, &params->scores_quant, &s_dims,
-                                        q + (ptrdiff_t)row * dims->q_row_stride + col, k + col, scores);
+            if (rows < SE_ATTENTION_ROW_SCORES_BELOW) {
+                for (int32_t r = 0; r < rows && status == SE_OK; ++r) {
+                    status = se_batch_matmul_s8(&matmul_ctx, &row_scores_params, &params->scores_quant, &r_dims,
+                                                k + col, q + (ptrdiff_t)(row + r) * dims->q_row_stride + col,
+                                                scores + (ptrdiff_t)r * tokens);
+                }
+            } else {
+                status = se_batch_matmul_s8(&matmul_ctx, &scores_params, &params->scores_quant, &s_dims,
+                                            q + (ptrdiff_t)row * dims->q_row_stride + col, k + col, scores);
+            }
             if (status == SE_OK) {
                 status = se_softmax_s8(&cache_ctx, &params->softmax, rows, tokens, scores, scores);
             }
