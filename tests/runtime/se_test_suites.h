@@ -14,7 +14,10 @@
     SE_TEST_SUITE(softmax)                                                                         \
     SE_TEST_SUITE(layernorm)                                                                       \
     SE_TEST_SUITE(seqpool)                                                                         \
-    SE_TEST_SUITE(attention)
+    SE_TEST_SUITE(attention)                                                                       \
+    SE_TEST_SUITE(sparse_conv)                                                                     \
+    SE_TEST_SUITE(sparse_fc)                                                                       \
+    SE_TEST_SUITE(sparse_decode)
 
 #define SE_TEST_SUITE(name) void suite_##name(void);
 SE_TEST_SUITE_LIST

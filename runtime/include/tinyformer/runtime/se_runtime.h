@@ -24,6 +24,7 @@
 #include "se_softmax.h"
 #include "se_layernorm.h"
 #include "se_seqpool.h"
+#include "se_sparse_kernels.h"
 #include "se_attention.h"
 
 #endif /* TINYFORMER_RUNTIME_SE_RUNTIME_H */
