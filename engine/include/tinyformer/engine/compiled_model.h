@@ -29,7 +29,8 @@ namespace tinyformer::engine {
 // arena is planned for the larger of the two so one plan serves both.
 struct CompileOptions {
     bool allow_sparse = true;         // use sparse kernels where the coded weights are smaller
-    int32_t attention_block_rows = 1; // query rows per attention step (scratch grows with it)
+    int32_t attention_block_rows = 16; // query rows per attention step: scratch grows with it, per-call
+                                       // packing cost shrinks (bench/results/kernels-cortex-m7.md)
 };
 
 using ArrayId = int32_t;   // index into CompiledModel::arrays
