@@ -10,7 +10,8 @@
     BENCH_FAMILY(elementwise)                                                                      \
     BENCH_FAMILY(softmax)                                                                          \
     BENCH_FAMILY(layernorm)                                                                        \
-    BENCH_FAMILY(attention)
+    BENCH_FAMILY(attention)                                                                        \
+    BENCH_FAMILY(sparse)
 
 #define BENCH_FAMILY(name) void bench_##name(void);
 BENCH_FAMILY_LIST
