@@ -6,6 +6,7 @@
 #include "tinyformer/engine/compiled_model.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/engine/quantize_multiplier.h"
+#include "tinyformer/engine/sparse_codec.h"
 
 namespace tinyformer::engine {
 
@@ -208,6 +209,38 @@ private:
         return add_array(op, "bias", DType::Int32, to_bytes(std::vector<int32_t>(static_cast<size_t>(channels), 0)));
     }
 
+    // Dense weights, or the coded stream when the op is pruned blockwise and
+    // the coded form is smaller (SparseCodec's self-adaptive choice).
+    // `coded_order` is the weight matrix in the sparse kernel's row order.
+    LayerWeights layer_weights(const Op& op, const Tensor& w, const SparsityInfo& sparsity,
+                               const std::vector<int8_t>& coded_order, int32_t rows, int32_t row_len)
+    {
+        LayerWeights lw;
+        if (opts_.allow_sparse && sparsity.block > 0 && row_len % sparsity.block == 0) {
+            const EncodedWeights e = SparseCodec::encode(coded_order.data(), rows, row_len, sparsity.block);
+            if (e.format == WeightFormat::BlockSparse) {
+                lw.sparse = true;
+                lw.block = e.block;
+                lw.entries = e.entries;
+                lw.array = add_array(op, "stream", DType::Int8, e.bytes);
+                std::vector<int32_t> table(static_cast<size_t>(se_sparse_row_table_size(rows) / 4));
+                se_sparse_weights sw{e.bytes.data(), static_cast<int32_t>(e.bytes.size()), e.entries, e.block,
+                                     nullptr};
+                const se_status st = se_sparse_prepare_s8(&sw, rows, row_len, table.data());
+                TF_INTERNAL_ASSERT(st == SE_OK);
+                lw.row_table = add_array(op, "row_table", DType::Int32, to_bytes(table));
+                return lw;
+            }
+        }
+        lw.array = add_array(op, "weights", DType::Int8, w.data);
+        return lw;
+    }
+
+    static se_sparse_weights sparse_view(const LayerWeights& lw)
+    {
+        return se_sparse_weights{nullptr, lw.entries * (1 + lw.block), lw.entries, lw.block, nullptr};
+    }
+
     static int32_t scratch_max(int32_t a, int32_t b)
     {
         TF_INTERNAL_ASSERT(a >= 0 && b >= 0);
@@ -253,13 +286,38 @@ private:
         const bool pointwise = c.filter.h == 1 && c.filter.w == 1 && a.stride_h == 1 && a.stride_w == 1 &&
                                a.pad_top == 0 && a.pad_left == 0 && a.pad_bottom == 0 && a.pad_right == 0;
         c.kernel = pointwise ? ConvCall::Kernel::Conv1x1 : ConvCall::Kernel::Conv2D;
-        c.weights.array = add_array(op, "weights", DType::Int8, w.data);
+        // Block 3 runs along the kernel width: code [C_out, KH, C_in, KW].
+        std::vector<int8_t> order = w.values_s8();
+        if (a.sparsity.block == 3 && c.filter.w == 3) {
+            const std::vector<int8_t> ohwi = order;
+            for (int32_t o = 0; o < c.filter.n; o++) {
+                for (int32_t ky = 0; ky < c.filter.h; ky++) {
+                    for (int32_t kx = 0; kx < 3; kx++) {
+                        for (int32_t ci = 0; ci < c.filter.c; ci++) {
+                            order[static_cast<size_t>(((o * c.filter.h + ky) * c.filter.c + ci) * 3 + kx)] =
+                                ohwi[static_cast<size_t>(((o * c.filter.h + ky) * 3 + kx) * c.filter.c + ci)];
+                        }
+                    }
+                }
+            }
+        }
+        c.weights = layer_weights(op, w, a.sparsity, order, c.filter.n, c.filter.h * c.filter.w * c.filter.c);
         c.bias = bias_array(op, c.filter.n);
         per_channel_quant(op, x, w, y, c.filter.n, &c.multipliers, &c.shifts);
-        const int32_t scratch = pointwise ? scratch_max(se_conv1x1_s8_ref_get_buffer_size(&c.input),
-                                                        se_conv1x1_s8_dsp_get_buffer_size(&c.input))
-                                          : scratch_max(se_conv2d_s8_ref_get_buffer_size(&c.input, &c.filter),
-                                                        se_conv2d_s8_dsp_get_buffer_size(&c.input, &c.filter));
+        int32_t scratch = 0;
+        if (c.weights.sparse) {
+            const se_sparse_weights sw = sparse_view(c.weights);
+            scratch = pointwise
+                          ? scratch_max(se_sparse_conv1x1_s8_ref_get_buffer_size(&c.input, &c.filter, &sw),
+                                        se_sparse_conv1x1_s8_dsp_get_buffer_size(&c.input, &c.filter, &sw))
+                          : scratch_max(se_sparse_conv2d_s8_ref_get_buffer_size(&c.input, &c.filter, &sw),
+                                        se_sparse_conv2d_s8_dsp_get_buffer_size(&c.input, &c.filter, &sw));
+        } else {
+            scratch = pointwise ? scratch_max(se_conv1x1_s8_ref_get_buffer_size(&c.input),
+                                              se_conv1x1_s8_dsp_get_buffer_size(&c.input))
+                                : scratch_max(se_conv2d_s8_ref_get_buffer_size(&c.input, &c.filter),
+                                              se_conv2d_s8_dsp_get_buffer_size(&c.input, &c.filter));
+        }
         const int64_t macs = int64_t{c.output.n} * c.output.h * c.output.w * c.output.c * c.filter.h * c.filter.w *
                              c.filter.c;
         add_layer(op, c, {op.inputs[0]}, op.outputs[0], scratch, macs);
@@ -303,11 +361,18 @@ private:
         c.params.input_zp = zp_of(x);
         c.params.output_zp = zp_of(y);
         c.params.act = clamp_for(a.activation, y);
-        c.weights.array = add_array(op, "weights", DType::Int8, w.data);
+        c.weights = layer_weights(op, w, a.sparsity, w.values_s8(), c.dims.out_features, c.dims.in_features);
         c.bias = bias_array(op, c.dims.out_features);
         per_channel_quant(op, x, w, y, c.dims.out_features, &c.multipliers, &c.shifts);
-        const int32_t scratch = scratch_max(se_fully_connected_s8_ref_get_buffer_size(&c.dims),
-                                            se_fully_connected_s8_dsp_get_buffer_size(&c.dims));
+        int32_t scratch = 0;
+        if (c.weights.sparse) {
+            const se_sparse_weights sw = sparse_view(c.weights);
+            scratch = scratch_max(se_sparse_fully_connected_s8_ref_get_buffer_size(&c.dims, &sw),
+                                  se_sparse_fully_connected_s8_dsp_get_buffer_size(&c.dims, &sw));
+        } else {
+            scratch = scratch_max(se_fully_connected_s8_ref_get_buffer_size(&c.dims),
+                                  se_fully_connected_s8_dsp_get_buffer_size(&c.dims));
+        }
         const int64_t macs = int64_t{c.dims.tokens} * c.dims.in_features * c.dims.out_features;
         add_layer(op, c, {op.inputs[0]}, op.outputs[0], scratch, macs);
     }

@@ -65,6 +65,11 @@ void HostInterpreter::run_layer(const Layer& layer)
     // allocation is suitably aligned for any type.
     const auto s8 = [&](ArrayId id) { return static_cast<const int8_t*>(array(id)); };
     const auto s32 = [&](ArrayId id) { return static_cast<const int32_t*>(array(id)); };
+    const auto sparse = [&](const LayerWeights& w) {
+        const ConstantArray& stream = model_.arrays[static_cast<size_t>(w.array)];
+        return se_sparse_weights{stream.bytes.data(), static_cast<int32_t>(stream.bytes.size()), w.entries, w.block,
+                                 s32(w.row_table)};
+    };
     se_context ctx{nullptr, 0};
     if (layer.scratch != kNone) {
         ctx.buf = buffer(layer.scratch);
@@ -77,8 +82,22 @@ void HostInterpreter::run_layer(const Layer& layer)
     const se_status status = std::visit(
         Overloaded{
             [&](const ConvCall& c) {
-                TF_CHECK(!c.weights.sparse, "layer '", layer.name, "': sparse weights are not supported yet");
                 const se_per_channel_quant q{s32(c.multipliers), s32(c.shifts)};
+                if (c.weights.sparse) {
+                    const se_sparse_weights sw = sparse(c.weights);
+                    switch (c.kernel) {
+                    case ConvCall::Kernel::Conv2D:
+                        return se_sparse_conv2d_s8(&ctx, &c.params, &q, &c.input, in0, &c.filter, &sw, s32(c.bias),
+                                                   &c.output, out);
+                    case ConvCall::Kernel::Conv1x1:
+                        return se_sparse_conv1x1_s8(&ctx, &c.params, &q, &c.input, in0, &c.filter, &sw, s32(c.bias),
+                                                    &c.output, out);
+                    case ConvCall::Kernel::Depthwise3x3:
+                        return se_sparse_depthwise_conv3x3_s8(&ctx, &c.params, &q, &c.input, in0, &c.filter, &sw,
+                                                              s32(c.bias), &c.output, out);
+                    }
+                    return SE_ERR_UNSUPPORTED;
+                }
                 switch (c.kernel) {
                 case ConvCall::Kernel::Conv2D:
                     return se_conv2d_s8(&ctx, &c.params, &q, &c.input, in0, &c.filter, s8(c.weights.array),
@@ -93,8 +112,11 @@ void HostInterpreter::run_layer(const Layer& layer)
                 return SE_ERR_UNSUPPORTED;
             },
             [&](const FullyConnectedCall& c) {
-                TF_CHECK(!c.weights.sparse, "layer '", layer.name, "': sparse weights are not supported yet");
                 const se_per_channel_quant q{s32(c.multipliers), s32(c.shifts)};
+                if (c.weights.sparse) {
+                    const se_sparse_weights sw = sparse(c.weights);
+                    return se_sparse_fully_connected_s8(&ctx, &c.params, &q, &c.dims, in0, &sw, s32(c.bias), out);
+                }
                 return se_fully_connected_s8(&ctx, &c.params, &q, &c.dims, in0, s8(c.weights.array), s32(c.bias),
                                              out);
             },

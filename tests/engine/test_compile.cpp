@@ -3,6 +3,7 @@
 
 #include <cmath>
 #include <random>
+#include <variant>
 
 #include "tinyformer/engine/compiled_model.h"
 #include "tinyformer/engine/error.h"
@@ -311,6 +312,81 @@ TEST(HostInterpreter, AttentionMatchesTheKernelAndFloatAttention)
             }
         }
         EXPECT_LE(worst, 3) << "block_rows " << block_rows;
+    }
+}
+
+}  // namespace
+}  // namespace tinyformer::engine
+
+namespace tinyformer::engine {
+namespace {
+
+// Pruned layers run on the coded weights with the sparse kernels and give the
+// dense kernels' bits; the coded weights take less flash.
+TEST(Compile, SparseLayersMatchDenseBitForBit)
+{
+    for (int32_t block : {2, 3, 4}) {
+        Builder b;
+        const TensorId x = b.act("input", {1, 6, 6, 8}, 0.05f, -7);
+        const TensorId c1 = b.conv("conv1", x, 12, 3, 1, 1, 0.1f, Activation::Relu);
+        const TensorId c2 = b.conv("conv2", c1, 8, 1, 1, 0, 0.1f);
+        const TensorId tokens = b.act("tokens", {36, 8}, 0.1f, -5);
+        b.g.add_op(OpKind::Reshape, "to_tokens", {c2}, {tokens}, ReshapeAttrs{});
+        std::vector<float> ws(16, 0.01f);
+        const TensorId w = b.g.add_constant_s8("fc.w", {16, 8}, b.random_s8(128), QuantParams::per_channel(ws, 0));
+        const TensorId y = b.act("y", {36, 16}, 0.1f, 2);
+        FullyConnectedAttrs fa;
+        b.g.add_op(OpKind::FullyConnected, "fc", {tokens, w, kNoTensor}, {y}, fa);
+        b.g.inputs = {x};
+        b.g.outputs = {y};
+        // Prune 70% of the blocks of every layer (block 3 only along conv1's kernel width).
+        std::mt19937 rng(static_cast<uint32_t>(block));
+        for (size_t op = 0; op < b.g.ops().size(); op++) {
+            const Op& o = b.g.op(static_cast<OpId>(op));
+            if (o.kind != OpKind::Conv2D && o.kind != OpKind::FullyConnected) {
+                continue;
+            }
+            Tensor& wt = b.g.tensor(o.inputs[1]);
+            const bool conv3 = wt.shape.size() == 4 && wt.shape[2] == 3;
+            const int32_t blk = block == 3 && !conv3 ? 2 : block;
+            const int32_t cin = wt.shape.back();
+            for (size_t i = 0; i < wt.data.size(); i++) {
+                const size_t group = conv3 && blk == 3 ? (i / static_cast<size_t>(cin * 3)) * cin + i % cin
+                                                       : i / static_cast<size_t>(blk);
+                if ((group * 2654435761u + static_cast<size_t>(block)) % 10 < 7) {
+                    wt.data[i] = 0;
+                }
+            }
+            SparsityInfo info{blk, 0.7f};
+            auto& ops = const_cast<std::vector<Op>&>(b.g.ops());
+            if (o.kind == OpKind::Conv2D) {
+                std::get<Conv2DAttrs>(ops[op].attrs).sparsity = info;
+            } else {
+                std::get<FullyConnectedAttrs>(ops[op].attrs).sparsity = info;
+            }
+        }
+        CompileOptions dense_options;
+        dense_options.allow_sparse = false;
+        const CompiledModel dense = compile(b.g, dense_options);
+        const CompiledModel sparse = compile(b.g);
+        int sparse_layers = 0;
+        for (const Layer& l : sparse.layers) {
+            if (const auto* c = std::get_if<ConvCall>(&l.call)) {
+                sparse_layers += c->weights.sparse;
+            } else if (const auto* f = std::get_if<FullyConnectedCall>(&l.call)) {
+                sparse_layers += f->weights.sparse;
+            }
+        }
+        EXPECT_EQ(sparse_layers, 3) << "block " << block;
+        EXPECT_LT(sparse.constant_bytes(), dense.constant_bytes()) << "block " << block;
+        const std::vector<int8_t> input = b.random_s8(6 * 6 * 8, -128, 127);
+        HostInterpreter run_dense(dense), run_sparse(sparse);
+        const std::vector<int8_t> want = run_dense.run(input);
+        const std::vector<int8_t> got = run_sparse.run(input);
+        ASSERT_EQ(got.size(), want.size());
+        for (size_t i = 0; i < got.size(); i++) {
+            ASSERT_EQ(got[i], want[i]) << "block " << block << " output index " << i;
+        }
     }
 }
 

@@ -21,6 +21,7 @@
 #include "tinyformer/engine/ir.h"
 #include "tinyformer/engine/memory_planner.h"
 #include "tinyformer/runtime/se_runtime.h"
+#include "tinyformer/runtime/se_sparse_kernels.h"
 
 namespace tinyformer::engine {
 
@@ -47,11 +48,16 @@ struct ConstantArray {
 
 // Weights of a conv / linear layer: dense int8, or the blockwise run-length
 // stream of runtime/include/tinyformer/runtime/se_sparse.h.
+// Sparse weights are in the coded order of se_sparse_kernels.h (3x3 convolutions
+// with block 3: [C_out, KH, C_in, KW]), with the row table se_sparse_prepare_s8
+// made at compile time, so the kernels take the trusted path and the table
+// lives in flash.
 struct LayerWeights {
-    ArrayId array = kNone;  // int8 dense weights, or the uint8 stream (stored as Int8 bytes)
+    ArrayId array = kNone;      // int8 dense weights, or the uint8 stream (stored as Int8 bytes)
     bool sparse = false;
-    int32_t block = 0;      // sparse only
-    int32_t entries = 0;    // sparse only
+    int32_t block = 0;          // sparse only
+    int32_t entries = 0;        // sparse only
+    ArrayId row_table = kNone;  // sparse only: int32 [2 * rows + 1]
 };
 
 struct ConvCall {
