@@ -1,0 +1,20 @@
+# Runs a generated model's program (host executable or QEMU firmware) and
+# compares its "output:" line with the expected one (the host interpreter's).
+#   cmake "-DCOMMAND=prog|arg|..." -DEXPECTED=expected_output.txt -P tinyformer_compare_output.cmake
+string(REPLACE "|" ";" command "${COMMAND}")
+execute_process(COMMAND ${command} OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc TIMEOUT 100)
+message("${out}${err}")
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "the model program exited with ${rc}")
+endif()
+file(STRINGS ${EXPECTED} expected REGEX "^output:")
+if(NOT out MATCHES "(^|\n)(output:[^\n]*)")
+  message(FATAL_ERROR "no 'output:' line in the program's output")
+endif()
+set(actual "${CMAKE_MATCH_2}")
+string(STRIP "${actual}" actual)
+string(STRIP "${expected}" expected)
+if(NOT actual STREQUAL expected)
+  message(FATAL_ERROR "output differs from the host interpreter's:\n  expected ${expected}\n  actual   ${actual}")
+endif()
+message(STATUS "output matches the host interpreter bit for bit")
