@@ -24,16 +24,55 @@
 #include "se_requant_precomputed.h"
 #include "se_sparse_kernel_common.h"
 
-/* Scratch bytes: P columns of row_len int16, plus the row table unless the weights bring one. */
+/* Scratch of the 4-column kernels, in this order (every part a multiple of 4 bytes):
+ *   columns  2 * P * row_len bytes (P = 4, or 1 for a 1-column-only call)
+ *   plans    rows requantization plans (P = 4 only: made once, used by every column group)
+ *   tail     4 * rows bytes: outputs of a last, partial group of 4 (P = 4 only)
+ *   table    se_sparse_row_table_size(rows), unless the weights bring their row table. */
 SE_INLINE int32_t se_sparse_dsp_buffer_size(int64_t row_len, int32_t columns, int32_t rows,
                                             const se_sparse_weights *w)
 {
     const int64_t cols = 2 * (int64_t)columns * row_len;
+    const int64_t per_group = columns == 4 ? ((int64_t)sizeof(se_requant_plan) + 4) * rows : 0;
     const int64_t table = (w != NULL && w->row_table != NULL) ? 0 : (int64_t)se_sparse_row_table_size(rows);
-    if (row_len <= 0 || rows <= 0 || cols + table > INT32_MAX) {
+    if (row_len <= 0 || rows <= 0 || cols + per_group + table > INT32_MAX) {
         return 0;
     }
-    return (int32_t)(cols + table);
+    return (int32_t)(cols + per_group + table);
+}
+
+/* The parts of that scratch. */
+typedef struct {
+    int16_t *cols;
+    se_requant_plan *plans; /* P = 4 only */
+    int8_t *tail;           /* P = 4 only */
+    int32_t *table;         /* room for the row table */
+} se_sparse_scratch;
+
+SE_INLINE se_sparse_scratch se_sparse_scratch_split(void *buf, int32_t row_len, int32_t columns, int32_t rows)
+{
+    se_sparse_scratch s;
+    uint8_t *p = (uint8_t *)buf;
+    s.cols = (int16_t *)buf;
+    p += (size_t)2 * (size_t)columns * (size_t)row_len;
+    s.plans = (se_requant_plan *)(void *)p;
+    s.tail = (int8_t *)p;
+    if (columns == 4) {
+        p += sizeof(se_requant_plan) * (size_t)rows;
+        s.tail = (int8_t *)p;
+        p += (size_t)4 * (size_t)rows;
+    }
+    s.table = (int32_t *)(void *)p;
+    return s;
+}
+
+/* Requantization plans of every row, once per call. */
+SE_INLINE void se_sparse_make_plans(se_requant_plan *plans, const int32_t *multiplier, const int32_t *shift,
+                                    int32_t rows)
+{
+    for (int32_t r = 0; r < rows; r++) {
+        se_requant_plan_init(&plans[r], multiplier[r], shift[r]);
+    }
 }
 
 /* The row table to use: the trusted one, or one built in scratch (the stream was validated). */
@@ -59,8 +98,48 @@ SE_INLINE int32_t se_sparse_col_index(int32_t k, int32_t p, int32_t columns, int
 
 SE_INLINE void se_sparse_write_s16x2(int16_t *p, uint32_t v) { memcpy(p, &v, 4); }
 
+/* Whole groups of 4 taps (one load, two SXTAB16 each) for the b = 4 layout: both words of a
+ * group sit together; dst advances by `step` int16 per group. */
+static inline void se_sparse_widen_b4(const int8_t *src, int32_t groups, uint32_t offset_pair, int16_t *dst,
+                                      int32_t step)
+{
+    for (; groups > 0; groups--) {
+        const uint32_t v = se_read_u32(src);
+        src += 4;
+        se_sparse_write_s16x2(dst, se_sxtab16(offset_pair, v));          /* x0, x2 */
+        se_sparse_write_s16x2(dst + 2, se_sxtab16_ror8(offset_pair, v)); /* x1, x3 */
+        dst += step;
+    }
+}
+
+/* The same for the b = 2 layout: a group is two blocks, the second one `step / 2` int16 on. */
+static inline void se_sparse_widen_b2(const int8_t *src, int32_t groups, uint32_t offset_pair, int16_t *dst,
+                                      int32_t step)
+{
+    const int32_t second = step >> 1;
+    for (; groups > 0; groups--) {
+        const uint32_t v = se_read_u32(src);
+        src += 4;
+        const uint32_t even = se_sxtab16(offset_pair, v); /* x0, x2 */
+        const uint32_t odd = se_sxtab16_ror8(offset_pair, v); /* x1, x3 */
+        se_sparse_write_s16x2(dst, se_pkhbt(even, odd));          /* x0, x1 */
+        se_sparse_write_s16x2(dst + second, se_pkhtb(odd, even)); /* x2, x3 */
+        dst += step;
+    }
+}
+
+/* Zeros (padding) for whole groups; `second` = where a group's second word goes. */
+static inline void se_sparse_zero_groups(int32_t groups, int16_t *dst, int32_t step, int32_t second)
+{
+    for (; groups > 0; groups--) {
+        se_sparse_write_s16x2(dst, 0u);
+        se_sparse_write_s16x2(dst + second, 0u);
+        dst += step;
+    }
+}
+
 /* Writes taps k .. k + n - 1 of column p from n input values src[0 .. n) plus the offset, or zeros
- * (padding) when src is NULL. Whole groups of 4 taps go 4 at a time (one load, two SXTAB16). */
+ * (padding) when src is NULL. Whole groups of 4 taps go 4 at a time; the ends one at a time. */
 static inline void se_sparse_col_write_run(int16_t *cols, int32_t columns, int32_t block, int32_t p, int32_t k,
                                            const int8_t *src, int32_t n, uint32_t offset_pair)
 {
@@ -68,23 +147,21 @@ static inline void se_sparse_col_write_run(int16_t *cols, int32_t columns, int32
     for (; n > 0 && (k & 3) != 0; k++, n--) {
         cols[se_sparse_col_index(k, p, columns, block)] = (int16_t)(src != NULL ? *src++ + offset : 0);
     }
-    if (n >= 4) {
+    const int32_t groups = n >> 2;
+    if (groups > 0) {
         const int32_t step = 4 * columns; /* int16 per group of 4 taps, both layouts */
         int16_t *dst = cols + se_sparse_col_index(k, p, columns, block);
-        const int32_t second = block == 4 ? 2 : 2 * columns; /* where the second word of a group goes */
-        for (; n >= 4; n -= 4, k += 4, dst += step) {
-            uint32_t first_word = 0u, second_word = 0u;
-            if (src != NULL) {
-                const uint32_t v = se_read_u32(src);
-                const uint32_t even = se_sxtab16(offset_pair, v); /* x0, x2 */
-                const uint32_t odd = se_sxtab16_ror8(offset_pair, v); /* x1, x3 */
-                src += 4;
-                first_word = block == 4 ? even : se_pkhbt(even, odd); /* b = 2: x0, x1 */
-                second_word = block == 4 ? odd : se_pkhtb(odd, even); /* b = 2: x2, x3 */
-            }
-            se_sparse_write_s16x2(dst, first_word);
-            se_sparse_write_s16x2(dst + second, second_word);
+        if (src == NULL) {
+            se_sparse_zero_groups(groups, dst, step, block == 4 ? 2 : 2 * columns);
+        } else if (block == 4) {
+            se_sparse_widen_b4(src, groups, offset_pair, dst, step);
+            src += 4 * groups;
+        } else {
+            se_sparse_widen_b2(src, groups, offset_pair, dst, step);
+            src += 4 * groups;
         }
+        k += 4 * groups;
+        n -= 4 * groups;
     }
     for (; n > 0; k++, n--) {
         cols[se_sparse_col_index(k, p, columns, block)] = (int16_t)(src != NULL ? *src++ + offset : 0);
@@ -114,71 +191,133 @@ SE_INLINE int8_t se_sparse_out_s8(int32_t acc, const se_requant_plan *q, int32_t
     return (int8_t)se_clamp(se_requant_plan_apply(q, acc) + zp, act_min, act_max);
 }
 
-/* The weight pair of a b = 2 entry (values at e[1], e[2]) as int16 {v0, v1}. */
+/* The weight pair of a b = 2 entry (values at e[1], e[2]) as int16 {v0, v1}: two LDRSB and one
+ * PKHBT (GCC makes UXTH + ORR of the C form). */
+#if SE_HAVE_ARM_DSP
+SE_INLINE uint32_t se_sparse_pair_b2(const uint8_t *e)
+{
+    const int32_t lo = (int8_t)e[1], hi = (int8_t)e[2];
+    uint32_t pair;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(pair) : "r"(lo), "r"(hi));
+    return pair;
+}
+#else
 SE_INLINE uint32_t se_sparse_pair_b2(const uint8_t *e)
 {
     return se_pkhbt((uint32_t)(int32_t)(int8_t)e[1], (uint32_t)(int32_t)(int8_t)e[2]);
 }
+#endif
 
-/* Every row of the coded matrix against 4 columns; out[p][row] receives column p's result. */
+typedef struct {
+    int32_t a0, a1, a2, a3;
+} se_sparse_acc4;
+
+/* One entry (values at e + 1) against the columns at *x, which advances past the block. */
+SE_INLINE void se_sparse_mac_b4_4col(const uint8_t *e, const uint32_t **x, se_sparse_acc4 *acc)
+{
+    const uint32_t v = se_read_u32((const int8_t *)(e + 1));
+    const uint32_t even = se_sxtb16(v), odd = se_sxtb16_ror8(v);
+    uint32_t a, b;
+    se_read2_u32_advance(x, &a, &b);
+    acc->a0 = se_smlad(odd, b, se_smlad(even, a, acc->a0));
+    se_read2_u32_advance(x, &a, &b);
+    acc->a1 = se_smlad(odd, b, se_smlad(even, a, acc->a1));
+    se_read2_u32_advance(x, &a, &b);
+    acc->a2 = se_smlad(odd, b, se_smlad(even, a, acc->a2));
+    se_read2_u32_advance(x, &a, &b);
+    acc->a3 = se_smlad(odd, b, se_smlad(even, a, acc->a3));
+}
+
+SE_INLINE void se_sparse_mac_b2_4col(const uint8_t *e, const uint32_t **x, se_sparse_acc4 *acc)
+{
+    const uint32_t pair = se_sparse_pair_b2(e);
+    uint32_t a, b;
+    se_read2_u32_advance(x, &a, &b);
+    acc->a0 = se_smlad(pair, a, acc->a0);
+    acc->a1 = se_smlad(pair, b, acc->a1);
+    se_read2_u32_advance(x, &a, &b);
+    acc->a2 = se_smlad(pair, a, acc->a2);
+    acc->a3 = se_smlad(pair, b, acc->a3);
+}
+
+SE_INLINE void se_sparse_mac_b4_1col(const uint8_t *e, const uint32_t **x, int32_t *acc)
+{
+    const uint32_t v = se_read_u32((const int8_t *)(e + 1));
+    uint32_t a, b;
+    se_read2_u32_advance(x, &a, &b);
+    *acc = se_smlad(se_sxtb16_ror8(v), b, se_smlad(se_sxtb16(v), a, *acc));
+}
+
+SE_INLINE void se_sparse_mac_b2_1col(const uint8_t *e, const uint32_t **x, int32_t *acc)
+{
+    const uint32_t a = **x;
+    *x += 1;
+    *acc = se_smlad(se_sparse_pair_b2(e), a, *acc);
+}
+
+/* The walk over one row's n >= 1 entries, e at the first and x at its block. Two entries per
+ * step; the next entry's dis is read only when that entry exists. Returns e past the row.
+ * MAC(entry, &x, acc) multiplies one entry into *acc; STEP = words per block. */
+#define SE_SPARSE_WALK_ROW(MAC, ENTRY_BYTES, STEP, e, x, n, acc)                                   \
+    do {                                                                                           \
+        for (; (n) > 2; (n) -= 2) {                                                                \
+            MAC((e), &(x), (acc));                                                             \
+            (x) += (STEP) * (uint32_t)(e)[(ENTRY_BYTES)];                                          \
+            MAC((e) + (ENTRY_BYTES), &(x), (acc));                                             \
+            (x) += (STEP) * (uint32_t)(e)[2 * (ENTRY_BYTES)];                                      \
+            (e) += 2 * (ENTRY_BYTES);                                                              \
+        }                                                                                          \
+        MAC((e), &(x), (acc));                                                                 \
+        if ((n) == 2) {                                                                            \
+            (x) += (STEP) * (uint32_t)(e)[(ENTRY_BYTES)];                                          \
+            MAC((e) + (ENTRY_BYTES), &(x), (acc));                                             \
+            (e) += (ENTRY_BYTES);                                                                  \
+        }                                                                                          \
+        (e) += (ENTRY_BYTES);                                                                      \
+    } while (0)
+
+/* Every row of the coded matrix against 4 columns; column p's result for row r goes to
+ * out[p * out_stride + r]. Rows follow each other in the stream, so one pointer walks it; the row
+ * table gives each row's entry count and the column of its first entry. */
 static inline void se_sparse_rows_4col(const se_sparse_weights *w, const int32_t *table, int32_t rows,
-                                       const int16_t *cols, const se_sparse_out_stage *st, int8_t *out0,
-                                       int8_t *out1, int8_t *out2, int8_t *out3)
+                                       const int16_t *cols, const int32_t *bias, const se_requant_plan *plans,
+                                       const se_sparse_out_stage *st, int8_t *out, int32_t out_stride)
 {
     const int32_t *first_col = table + rows + 1;
-    const int32_t entry_bytes = 1 + w->block;
     const int32_t zp = st->output_zp, act_min = st->act_min, act_max = st->act_max;
     const uint32_t *words = (const uint32_t *)(const void *)cols;
+    const uint8_t *e = w->stream;
+    const int block4 = w->block == 4;
     for (int32_t r = 0; r < rows; r++) {
-        int32_t acc0 = se_sparse_bias(st->bias, r);
-        int32_t acc1 = acc0, acc2 = acc0, acc3 = acc0;
+        se_sparse_acc4 acc;
+        acc.a0 = se_sparse_bias(bias, r);
+        acc.a1 = acc.a0;
+        acc.a2 = acc.a0;
+        acc.a3 = acc.a0;
         int32_t n = table[r + 1] - table[r];
         if (n > 0) {
-            const uint8_t *e = w->stream + (size_t)table[r] * (size_t)entry_bytes;
             const uint32_t *x = words + 2 * first_col[r];
-            if (w->block == 4) {
-                for (;;) {
-                    const uint32_t v = se_read_u32((const int8_t *)(e + 1));
-                    const uint32_t even = se_sxtb16(v), odd = se_sxtb16_ror8(v);
-                    uint32_t a, b;
-                    se_read2_u32_advance(&x, &a, &b);
-                    acc0 = se_smlad(odd, b, se_smlad(even, a, acc0));
-                    se_read2_u32_advance(&x, &a, &b);
-                    acc1 = se_smlad(odd, b, se_smlad(even, a, acc1));
-                    se_read2_u32_advance(&x, &a, &b);
-                    acc2 = se_smlad(odd, b, se_smlad(even, a, acc2));
-                    se_read2_u32_advance(&x, &a, &b);
-                    acc3 = se_smlad(odd, b, se_smlad(even, a, acc3));
-                    if (--n == 0) {
-                        break;
-                    }
-                    e += 5;
-                    x += 8u * e[0];
-                }
+            if (block4) {
+                SE_SPARSE_WALK_ROW(se_sparse_mac_b4_4col, 5, 8u, e, x, n, &acc);
             } else {
-                for (;;) {
-                    const uint32_t pair = se_sparse_pair_b2(e);
-                    uint32_t a, b;
-                    se_read2_u32_advance(&x, &a, &b);
-                    acc0 = se_smlad(pair, a, acc0);
-                    acc1 = se_smlad(pair, b, acc1);
-                    se_read2_u32_advance(&x, &a, &b);
-                    acc2 = se_smlad(pair, a, acc2);
-                    acc3 = se_smlad(pair, b, acc3);
-                    if (--n == 0) {
-                        break;
-                    }
-                    e += 3;
-                    x += 4u * e[0];
-                }
+                SE_SPARSE_WALK_ROW(se_sparse_mac_b2_4col, 3, 4u, e, x, n, &acc);
             }
         }
-        se_requant_plan q;
-        se_requant_plan_init(&q, st->multiplier[r], st->shift[r]);
-        out0[r] = se_sparse_out_s8(acc0, &q, zp, act_min, act_max);
-        out1[r] = se_sparse_out_s8(acc1, &q, zp, act_min, act_max);
-        out2[r] = se_sparse_out_s8(acc2, &q, zp, act_min, act_max);
-        out3[r] = se_sparse_out_s8(acc3, &q, zp, act_min, act_max);
+        /* All four results before the first store: an int8 store may alias the plan, which would
+         * force reloads between the outputs. */
+        const se_requant_plan q = plans[r];
+        const int8_t y0 = se_sparse_out_s8(acc.a0, &q, zp, act_min, act_max);
+        const int8_t y1 = se_sparse_out_s8(acc.a1, &q, zp, act_min, act_max);
+        const int8_t y2 = se_sparse_out_s8(acc.a2, &q, zp, act_min, act_max);
+        const int8_t y3 = se_sparse_out_s8(acc.a3, &q, zp, act_min, act_max);
+        int8_t *o = out + r;
+        o[0] = y0;
+        o += out_stride;
+        o[0] = y1;
+        o += out_stride;
+        o[0] = y2;
+        o += out_stride;
+        o[0] = y3;
     }
 }
 
@@ -187,35 +326,18 @@ static inline void se_sparse_rows_1col(const se_sparse_weights *w, const int32_t
                                        const int16_t *cols, const se_sparse_out_stage *st, int8_t *out)
 {
     const int32_t *first_col = table + rows + 1;
-    const int32_t entry_bytes = 1 + w->block;
     const uint32_t *words = (const uint32_t *)(const void *)cols;
+    const uint8_t *e = w->stream;
+    const int block4 = w->block == 4;
     for (int32_t r = 0; r < rows; r++) {
         int32_t acc = se_sparse_bias(st->bias, r);
         int32_t n = table[r + 1] - table[r];
         if (n > 0) {
-            const uint8_t *e = w->stream + (size_t)table[r] * (size_t)entry_bytes;
             const uint32_t *x = words + (first_col[r] >> 1);
-            if (w->block == 4) {
-                for (;;) {
-                    const uint32_t v = se_read_u32((const int8_t *)(e + 1));
-                    uint32_t a, b;
-                    se_read2_u32_advance(&x, &a, &b);
-                    acc = se_smlad(se_sxtb16_ror8(v), b, se_smlad(se_sxtb16(v), a, acc));
-                    if (--n == 0) {
-                        break;
-                    }
-                    e += 5;
-                    x += 2u * e[0];
-                }
+            if (block4) {
+                SE_SPARSE_WALK_ROW(se_sparse_mac_b4_1col, 5, 2u, e, x, n, &acc);
             } else {
-                for (;;) {
-                    acc = se_smlad(se_sparse_pair_b2(e), *x++, acc);
-                    if (--n == 0) {
-                        break;
-                    }
-                    e += 3;
-                    x += e[0];
-                }
+                SE_SPARSE_WALK_ROW(se_sparse_mac_b2_1col, 3, 1u, e, x, n, &acc);
             }
         }
         se_requant_plan q;

@@ -37,22 +37,28 @@ se_status se_sparse_conv1x1_s8_dsp(SE_SPARSE_CONV_S8_ARGS)
         return se_sparse_conv1x1_s8_ref(ctx, params, quant, input_dims, input, filter_dims, weights, bias,
                                         output_dims, output);
     }
-    int16_t *cols = (int16_t *)ctx->buf;
-    const int32_t *table = se_sparse_dsp_row_table(weights, out_c, in_c, (int32_t *)(void *)(cols + 4 * in_c));
+    const se_sparse_scratch scratch = se_sparse_scratch_split(ctx->buf, in_c, 4, out_c);
+    int16_t *cols = scratch.cols;
+    const int32_t *table = se_sparse_dsp_row_table(weights, out_c, in_c, scratch.table);
     const se_sparse_out_stage st = {bias, quant->multiplier, quant->shift, params->output_zp, params->act.min,
                                     params->act.max};
+    se_sparse_make_plans(scratch.plans, quant->multiplier, quant->shift, out_c);
     const uint32_t offset_pair = se_sparse_offset_pair(params->input_zp);
     const int32_t pixels = input_dims->n * input_dims->h * input_dims->w;
-    int8_t *out[4];
     for (int32_t p = 0; p < pixels; p += 4) {
         for (int32_t slot = 0; slot < 4; slot++) {
-            /* past the last pixel: repeat it (stored twice, same value) */
+            /* past the last pixel: repeat it (results dropped) */
             const int32_t pixel = p + slot < pixels ? p + slot : pixels - 1;
             se_sparse_col_write_run(cols, 4, weights->block, slot, 0, input + (size_t)pixel * in_c, in_c,
                                     offset_pair);
-            out[slot] = output + (size_t)pixel * out_c;
         }
-        se_sparse_rows_4col(weights, table, out_c, cols, &st, out[0], out[1], out[2], out[3]);
+        int8_t *out = output + (size_t)p * out_c;
+        if (p + 4 <= pixels) {
+            se_sparse_rows_4col(weights, table, out_c, cols, bias, scratch.plans, &st, out, out_c);
+        } else { /* 1 to 3 pixels: through the tail buffer */
+            se_sparse_rows_4col(weights, table, out_c, cols, bias, scratch.plans, &st, scratch.tail, out_c);
+            memcpy(out, scratch.tail, (size_t)(pixels - p) * (size_t)out_c);
+        }
     }
     return SE_OK;
 }

@@ -84,15 +84,18 @@ se_status se_sparse_conv2d_s8_dsp(SE_SPARSE_CONV_S8_ARGS)
     g.block = weights->block;
     g.offset_pair = se_sparse_offset_pair(params->input_zp);
 
-    int16_t *cols = (int16_t *)ctx->buf;
-    const int32_t *table = se_sparse_dsp_row_table(weights, out_c, row_len, (int32_t *)(void *)(cols + 4 * row_len));
+    const se_sparse_scratch scratch = se_sparse_scratch_split(ctx->buf, row_len, 4, out_c);
+    int16_t *cols = scratch.cols;
+    const int32_t *table = se_sparse_dsp_row_table(weights, out_c, row_len, scratch.table);
     const se_sparse_out_stage st = {bias, quant->multiplier, quant->shift, params->output_zp, params->act.min,
                                     params->act.max};
+    se_sparse_make_plans(scratch.plans, quant->multiplier, quant->shift, out_c);
     const int32_t out_h = output_dims->h, out_w = output_dims->w;
     const size_t image_size = (size_t)g.in_h * g.in_w * g.in_c;
     int8_t *pending[4];
     int32_t filled = 0;
     const int8_t *last_image = input;
+    /* pending[0] starts a run of consecutive output pixels (their index grows by 1 per pixel) */
     int32_t last_y0 = 0, last_x0 = 0;
 
     for (int32_t n = 0; n < input_dims->n; n++) {
@@ -103,9 +106,8 @@ se_status se_sparse_conv2d_s8_dsp(SE_SPARSE_CONV_S8_ARGS)
                 const int32_t x0 = ox * params->stride_w - params->pad_w;
                 se_sparse_conv2d_im2col(&g, image, y0, x0, cols, filled);
                 pending[filled++] = output + (((size_t)n * out_h + oy) * out_w + ox) * out_c;
-                if (filled == 4) {
-                    se_sparse_rows_4col(weights, table, out_c, cols, &st, pending[0], pending[1], pending[2],
-                                        pending[3]);
+                if (filled == 4) { /* 4 consecutive output pixels */
+                    se_sparse_rows_4col(weights, table, out_c, cols, bias, scratch.plans, &st, pending[0], out_c);
                     filled = 0;
                 }
                 last_image = image;
@@ -114,12 +116,12 @@ se_status se_sparse_conv2d_s8_dsp(SE_SPARSE_CONV_S8_ARGS)
             }
         }
     }
-    if (filled > 0) { /* 1 to 3 pixels left: the last one fills the free slots and is stored again */
+    if (filled > 0) { /* 1 to 3 pixels left: the last one fills the free slots; results via the tail buffer */
         for (int32_t slot = filled; slot < 4; slot++) {
             se_sparse_conv2d_im2col(&g, last_image, last_y0, last_x0, cols, slot);
-            pending[slot] = pending[filled - 1];
         }
-        se_sparse_rows_4col(weights, table, out_c, cols, &st, pending[0], pending[1], pending[2], pending[3]);
+        se_sparse_rows_4col(weights, table, out_c, cols, bias, scratch.plans, &st, scratch.tail, out_c);
+        memcpy(pending[0], scratch.tail, (size_t)filled * (size_t)out_c);
     }
     return SE_OK;
 }

@@ -34,20 +34,22 @@ se_status se_sparse_fully_connected_s8_dsp(SE_SPARSE_FC_S8_ARGS)
         return se_sparse_fully_connected_s8_ref(ctx, params, quant, dims, input, weights, bias, output);
     }
     const int32_t columns = tokens >= 4 ? 4 : 1;
-    int16_t *cols = (int16_t *)ctx->buf;
-    const int32_t *table =
-        se_sparse_dsp_row_table(weights, out_c, in_c, (int32_t *)(void *)(cols + columns * in_c));
+    const se_sparse_scratch scratch = se_sparse_scratch_split(ctx->buf, in_c, columns, out_c);
+    int16_t *cols = scratch.cols;
+    const int32_t *table = se_sparse_dsp_row_table(weights, out_c, in_c, scratch.table);
     const se_sparse_out_stage st = {bias, quant->multiplier, quant->shift, params->output_zp, params->act.min,
                                     params->act.max};
     const uint32_t offset_pair = se_sparse_offset_pair(params->input_zp);
     int32_t t = 0;
+    if (columns == 4) {
+        se_sparse_make_plans(scratch.plans, quant->multiplier, quant->shift, out_c);
+    }
     for (; t + 4 <= tokens; t += 4) {
         for (int32_t slot = 0; slot < 4; slot++) {
             se_sparse_col_write_run(cols, 4, weights->block, slot, 0, input + (size_t)(t + slot) * in_c, in_c,
                                     offset_pair);
         }
-        int8_t *out = output + (size_t)t * out_c;
-        se_sparse_rows_4col(weights, table, out_c, cols, &st, out, out + out_c, out + 2 * out_c, out + 3 * out_c);
+        se_sparse_rows_4col(weights, table, out_c, cols, bias, scratch.plans, &st, output + (size_t)t * out_c, out_c);
     }
     for (; t < tokens; t++) {
         se_sparse_col_write_run(cols, 1, weights->block, 0, 0, input + (size_t)t * in_c, in_c, offset_pair);
