@@ -191,6 +191,16 @@ SE_INLINE int8_t se_sparse_out_s8(int32_t acc, const se_requant_plan *q, int32_t
     return (int8_t)se_clamp(se_requant_plan_apply(q, acc) + zp, act_min, act_max);
 }
 
+/* The same; full_range (a compile-time constant at each use) says act is [-128, 127]: one SSAT. */
+SE_INLINE int8_t se_sparse_out_s8_opt(int32_t acc, const se_requant_plan *q, int32_t zp, int32_t act_min,
+                                      int32_t act_max, int full_range)
+{
+    if (full_range) {
+        return (int8_t)se_ssat(se_requant_plan_apply(q, acc) + zp, 8);
+    }
+    return se_sparse_out_s8(acc, q, zp, act_min, act_max);
+}
+
 /* The weight pair of a b = 2 entry (values at e[1], e[2]) as int16 {v0, v1}: two LDRSB and one
  * PKHBT (GCC makes UXTH + ORR of the C form). */
 #if SE_HAVE_ARM_DSP
@@ -278,16 +288,17 @@ SE_INLINE void se_sparse_mac_b2_1col(const uint8_t *e, const uint32_t **x, int32
 
 /* Every row of the coded matrix against 4 columns; column p's result for row r goes to
  * out[p * out_stride + r]. Rows follow each other in the stream, so one pointer walks it; the row
- * table gives each row's entry count and the column of its first entry. */
-static inline void se_sparse_rows_4col(const se_sparse_weights *w, const int32_t *table, int32_t rows,
-                                       const int16_t *cols, const int32_t *bias, const se_requant_plan *plans,
-                                       const se_sparse_out_stage *st, int8_t *out, int32_t out_stride)
+ * table gives each row's entry count and the column of its first entry. block (2 or 4) and
+ * full_range are compile-time constants in each expansion (se_sparse_rows_4col below). */
+SE_INLINE void se_sparse_rows_4col_impl(const se_sparse_weights *w, const int32_t *table, int32_t rows,
+                                        const int16_t *cols, const int32_t *bias, const se_requant_plan *plans,
+                                        const se_sparse_out_stage *st, int8_t *out, int32_t out_stride,
+                                        int32_t block, int full_range)
 {
     const int32_t *first_col = table + rows + 1;
     const int32_t zp = st->output_zp, act_min = st->act_min, act_max = st->act_max;
     const uint32_t *words = (const uint32_t *)(const void *)cols;
     const uint8_t *e = w->stream;
-    const int block4 = w->block == 4;
     for (int32_t r = 0; r < rows; r++) {
         se_sparse_acc4 acc;
         acc.a0 = se_sparse_bias(bias, r);
@@ -297,7 +308,7 @@ static inline void se_sparse_rows_4col(const se_sparse_weights *w, const int32_t
         int32_t n = table[r + 1] - table[r];
         if (n > 0) {
             const uint32_t *x = words + 2 * first_col[r];
-            if (block4) {
+            if (block == 4) {
                 SE_SPARSE_WALK_ROW(se_sparse_mac_b4_4col, 5, 8u, e, x, n, &acc);
             } else {
                 SE_SPARSE_WALK_ROW(se_sparse_mac_b2_4col, 3, 4u, e, x, n, &acc);
@@ -306,10 +317,10 @@ static inline void se_sparse_rows_4col(const se_sparse_weights *w, const int32_t
         /* All four results before the first store: an int8 store may alias the plan, which would
          * force reloads between the outputs. */
         const se_requant_plan q = plans[r];
-        const int8_t y0 = se_sparse_out_s8(acc.a0, &q, zp, act_min, act_max);
-        const int8_t y1 = se_sparse_out_s8(acc.a1, &q, zp, act_min, act_max);
-        const int8_t y2 = se_sparse_out_s8(acc.a2, &q, zp, act_min, act_max);
-        const int8_t y3 = se_sparse_out_s8(acc.a3, &q, zp, act_min, act_max);
+        const int8_t y0 = se_sparse_out_s8_opt(acc.a0, &q, zp, act_min, act_max, full_range);
+        const int8_t y1 = se_sparse_out_s8_opt(acc.a1, &q, zp, act_min, act_max, full_range);
+        const int8_t y2 = se_sparse_out_s8_opt(acc.a2, &q, zp, act_min, act_max, full_range);
+        const int8_t y3 = se_sparse_out_s8_opt(acc.a3, &q, zp, act_min, act_max, full_range);
         int8_t *o = out + r;
         o[0] = y0;
         o += out_stride;
@@ -318,6 +329,24 @@ static inline void se_sparse_rows_4col(const se_sparse_weights *w, const int32_t
         o[0] = y2;
         o += out_stride;
         o[0] = y3;
+    }
+}
+
+static inline void se_sparse_rows_4col(const se_sparse_weights *w, const int32_t *table, int32_t rows,
+                                       const int16_t *cols, const int32_t *bias, const se_requant_plan *plans,
+                                       const se_sparse_out_stage *st, int8_t *out, int32_t out_stride)
+{
+    const int full_range = st->act_min == -128 && st->act_max == 127;
+    if (w->block == 4) {
+        if (full_range) {
+            se_sparse_rows_4col_impl(w, table, rows, cols, bias, plans, st, out, out_stride, 4, 1);
+        } else {
+            se_sparse_rows_4col_impl(w, table, rows, cols, bias, plans, st, out, out_stride, 4, 0);
+        }
+    } else if (full_range) {
+        se_sparse_rows_4col_impl(w, table, rows, cols, bias, plans, st, out, out_stride, 2, 1);
+    } else {
+        se_sparse_rows_4col_impl(w, table, rows, cols, bias, plans, st, out, out_stride, 2, 0);
     }
 }
 
