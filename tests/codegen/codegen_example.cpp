@@ -1,6 +1,6 @@
-// Generates the example model's C sources (the CNN of example_models.h) and the
-// bytes the host interpreter computes for the deterministic input, for the
-// code generation tests (tests/codegen/CMakeLists.txt).
+// Generates the example model's C sources (the CNN of example_models.h, its 1x1
+// layer block-sparse) and the bytes the host interpreter computes for the
+// deterministic input, for the code generation tests (tests/codegen/CMakeLists.txt).
 //
 //   codegen_example <output directory>
 //     writes model.h, model.c, model_weights.c, model_weights.h and
@@ -23,7 +23,7 @@ int main(int argc, char** argv)
         return 2;
     }
     try {
-        const CompiledModel model = compile(cnn_graph());
+        const CompiledModel model = compile(cnn_graph(/*sparse_pw=*/true));  // dense and sparse kernels
         EmitOptions options;
         options.directory = argv[1];
         options.model_name = "codegen_example";

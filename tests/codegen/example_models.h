@@ -25,8 +25,10 @@ inline std::vector<int8_t> deterministic_input(int64_t size)
 }
 
 // conv3x3 + ReLU -> depthwise 3x3 -> 1x1 -> add (residual) -> global average
-// pool -> reshape -> fully connected -> softmax, through compile().
-inline Graph cnn_graph()
+// pool -> reshape -> fully connected -> softmax, through compile(). With
+// sparse_pw the 1x1 layer's weights are 3/4 zero blocks of 4 and marked
+// block-sparse, so compile() lowers it to the sparse kernel.
+inline Graph cnn_graph(bool sparse_pw = false)
 {
     Graph g;
     std::mt19937 rng(11);
@@ -52,9 +54,17 @@ inline Graph cnn_graph()
     const TensorId d = act("dw.y", {1, 8, 8, 8}, 0.06f, 4);
     g.add_op(OpKind::DepthwiseConv2D, "dw", {c1, wd, kNoTensor}, {d}, DepthwiseConv2DAttrs{});
 
-    const TensorId wp = g.add_constant_s8("pw.w", {8, 1, 1, 8}, random_s8(64), QuantParams::per_tensor(0.015f, 0));
+    std::vector<int8_t> pw = random_s8(64);
+    Conv2DAttrs pw_attrs;
+    if (sparse_pw) {
+        for (size_t i = 0; i < pw.size(); ++i) {
+            pw[i] = (i / 4) % 4 == 0 ? pw[i] : 0;
+        }
+        pw_attrs.sparsity = SparsityInfo{4, 0.75f};
+    }
+    const TensorId wp = g.add_constant_s8("pw.w", {8, 1, 1, 8}, pw, QuantParams::per_tensor(0.015f, 0));
     const TensorId p = act("pw.y", {1, 8, 8, 8}, 0.05f, -2);
-    g.add_op(OpKind::Conv2D, "pw", {d, wp, kNoTensor}, {p}, Conv2DAttrs{});
+    g.add_op(OpKind::Conv2D, "pw", {d, wp, kNoTensor}, {p}, pw_attrs);
 
     const TensorId sum = act("res.y", {1, 8, 8, 8}, 0.08f, -10);
     g.add_op(OpKind::Add, "res", {c1, p}, {sum}, AddAttrs{});
@@ -62,8 +72,8 @@ inline Graph cnn_graph()
     g.add_op(OpKind::GlobalAvgPool, "gap", {sum}, {pooled}, PoolAttrs{});
     const TensorId flat = act("flat", {1, 8}, 0.08f, -10);
     g.add_op(OpKind::Reshape, "flatten", {pooled}, {flat}, ReshapeAttrs{});
-    const TensorId wf = g.add_constant_s8("fc.w", {5, 8}, random_s8(40), QuantParams::per_tensor(0.02f, 0));
-    const TensorId logits = act("logits", {1, 5}, 0.1f, 0);
+    const TensorId wf = g.add_constant_s8("fc.w", {5, 8}, random_s8(40), QuantParams::per_tensor(0.002f, 0));
+    const TensorId logits = act("logits", {1, 5}, 0.05f, 0);
     g.add_op(OpKind::FullyConnected, "fc", {flat, wf, kNoTensor}, {logits}, FullyConnectedAttrs{});
     const TensorId probs = act("probs", {1, 5}, 1.0f / 256.0f, -128);
     g.add_op(OpKind::Softmax, "softmax", {logits}, {probs}, SoftmaxAttrs{});

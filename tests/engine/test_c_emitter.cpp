@@ -221,6 +221,18 @@ TEST(CEmitter, CompiledCnnRunsBitExactLikeTheInterpreter)
     expect_same_bytes(interpret(model), run.output);
 }
 
+TEST(CEmitter, CompiledSparseLayerRunsBitExactLikeTheInterpreter)
+{
+    REQUIRE_HOST_CC();
+    const CompiledModel model = compile(cnn_graph(/*sparse_pw=*/true));
+    ASSERT_TRUE(std::get<ConvCall>(model.layers[2].call).weights.sparse) << "pw should lower to the sparse kernel";
+    const EmittedFiles files = emit_c_sources(model, EmitOptions{});
+    EXPECT_NE(files.source.find("se_sparse_conv1x1_s8("), std::string::npos) << files.source;
+    const HostRun run = build_and_run_on_host(model, "cnn_sparse");
+    ASSERT_TRUE(run.ok) << run.log;
+    expect_same_bytes(interpret(model), run.output);
+}
+
 #if __has_include("tinyformer/runtime/se_sparse_kernels.h")
 TEST(CEmitter, SparseLayerRunsTheSparseKernelWithTheDenseBits)
 {
