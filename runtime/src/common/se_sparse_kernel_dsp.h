@@ -350,28 +350,63 @@ static inline void se_sparse_rows_4col(const se_sparse_weights *w, const int32_t
     }
 }
 
-/* Every row against 1 column (layout with P = 1); out[row] receives the result. */
-static inline void se_sparse_rows_1col(const se_sparse_weights *w, const int32_t *table, int32_t rows,
-                                       const int16_t *cols, const se_sparse_out_stage *st, int8_t *out)
+/* Requantization of one value with nothing precomputed (the 1-column path uses each row's
+ * constants once): se_requantize's bits for multiplier >= 0. The doubling high multiply with
+ * gemmlowp's nudge equals floor((x * m + 2^30) / 2^31) for m >= 0 (one SMLAL), and the rounding
+ * divide is branch-free. */
+SE_INLINE int32_t se_sparse_requant_once(int32_t acc, int32_t multiplier, int32_t shift)
+{
+    const int32_t left = shift > 0 ? shift : 0;
+    const int32_t right = shift > 0 ? 0 : -shift;
+    const int32_t x = (int32_t)((uint32_t)acc << left);
+    const int32_t high = (int32_t)(((int64_t)x * multiplier + (1LL << 30)) >> 31);
+    const int32_t mask = (int32_t)((1u << right) - 1u);
+    const int32_t remainder = high & mask;
+    const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)high >> 31);
+    return (high >> right) + (remainder > threshold ? 1 : 0);
+}
+
+/* Every row against 1 column (layout with P = 1); out[row] receives the result. block and
+ * full_range are compile-time constants in each expansion. */
+SE_INLINE void se_sparse_rows_1col_impl(const se_sparse_weights *w, const int32_t *table, int32_t rows,
+                                        const int16_t *cols, const se_sparse_out_stage *st, int8_t *out,
+                                        int32_t block, int full_range)
 {
     const int32_t *first_col = table + rows + 1;
     const uint32_t *words = (const uint32_t *)(const void *)cols;
     const uint8_t *e = w->stream;
-    const int block4 = w->block == 4;
+    const int32_t *bias = st->bias, *multiplier = st->multiplier, *shift = st->shift;
+    const int32_t zp = st->output_zp, act_min = st->act_min, act_max = st->act_max;
     for (int32_t r = 0; r < rows; r++) {
-        int32_t acc = se_sparse_bias(st->bias, r);
+        int32_t acc = se_sparse_bias(bias, r);
         int32_t n = table[r + 1] - table[r];
         if (n > 0) {
             const uint32_t *x = words + (first_col[r] >> 1);
-            if (block4) {
+            if (block == 4) {
                 SE_SPARSE_WALK_ROW(se_sparse_mac_b4_1col, 5, 2u, e, x, n, &acc);
             } else {
                 SE_SPARSE_WALK_ROW(se_sparse_mac_b2_1col, 3, 1u, e, x, n, &acc);
             }
         }
-        se_requant_plan q;
-        se_requant_plan_init(&q, st->multiplier[r], st->shift[r]);
-        out[r] = se_sparse_out_s8(acc, &q, st->output_zp, st->act_min, st->act_max);
+        const int32_t y = se_sparse_requant_once(acc, multiplier[r], shift[r]) + zp;
+        out[r] = (int8_t)(full_range ? se_ssat(y, 8) : se_clamp(y, act_min, act_max));
+    }
+}
+
+static inline void se_sparse_rows_1col(const se_sparse_weights *w, const int32_t *table, int32_t rows,
+                                       const int16_t *cols, const se_sparse_out_stage *st, int8_t *out)
+{
+    const int full_range = st->act_min == -128 && st->act_max == 127;
+    if (w->block == 4) {
+        if (full_range) {
+            se_sparse_rows_1col_impl(w, table, rows, cols, st, out, 4, 1);
+        } else {
+            se_sparse_rows_1col_impl(w, table, rows, cols, st, out, 4, 0);
+        }
+    } else if (full_range) {
+        se_sparse_rows_1col_impl(w, table, rows, cols, st, out, 2, 1);
+    } else {
+        se_sparse_rows_1col_impl(w, table, rows, cols, st, out, 2, 0);
     }
 }
 
