@@ -245,8 +245,8 @@ static void bench_layer(const layer *l, const int32_t *blocks, int num_blocks, s
             snprintf(shape, sizeof shape, "%s, b %d, rho %.1f", l->shape, (int)b, rho / 100.0);
             if (rho == 80) { /* once per block size: the validating path (no row table) */
                 const uint32_t validating = run_sparse(l, &d, &w, &status);
-                char vshape[180];
-                snprintf(vshape, sizeof vshape, "%s, validating (no row table)", shape);
+                char vshape[200];
+                snprintf(vshape, sizeof vshape, "%.150s, validating (no row table)", shape);
                 if (bench_ok(sparse_name(l->kind), status)) {
                     bench_report(sparse_name(l->kind), vshape, validating, macs, "MAC", dense_per_mac, baseline);
                 }

@@ -21,10 +21,12 @@
  *
  * Variants. *_ref walks the stream with the iterator, plain C, no scratch: the definition. *_dsp
  * widens the input once to int16 (im2col of 4 output pixels, or 4 tokens, with -input_zp added, so
- * no zero-point term remains), then walks each output row's entries: per entry one dis add, one
- * weight load, and SMLAD against the 4 columns. b = 3 has no SMLAD path: the _dsp variants compute
- * it with the reference loop (same bits, reference speed); depthwise _dsp is the reference loop.
- * The unsuffixed name dispatches to the variant built for the target (se_sparse_dispatch.c).
+ * no zero-point term remains; the layout pairs with SXTB16 of the weights), then walks each output
+ * row's entries (the row table gives where each row starts): per entry one dis add, one weight load
+ * and 4 (b = 2) or 8 (b = 4) SMLAD against the 4 columns. 1 to 3 leftover tokens of the fully
+ * connected layer go one at a time (batch 1 included). b = 3 has no SMLAD path: the _dsp variants
+ * compute it with the reference loop (same bits, reference speed); depthwise _dsp is the reference
+ * loop. The unsuffixed name dispatches to the variant built for the target (se_sparse_dispatch.c).
  *
  * Validation and the trusted path. Every argument is checked on every call. The stream is
  * checked against the shape with se_sparse_validate_s8 (O(entries)) unless weights->row_table is
@@ -34,11 +36,13 @@
  * table gets full validation. The _ref kernels ignore row_table and always validate. A row_table
  * that does not belong to the stream and shape is undefined behaviour.
  *
- * Statuses, in order: SE_ERR_NULL_POINTER (a pointer other than bias / row_table, ctx->buf when
- * scratch is needed, stream NULL with stream_bytes > 0), SE_ERR_BAD_PARAM and SE_ERR_BAD_SHAPE
- * exactly as the dense op, then SE_ERR_BUFFER_TOO_SMALL (scratch), then the weights:
- * SE_ERR_BAD_PARAM (block not in {2, 3, 4}), SE_ERR_UNSUPPORTED (above), SE_ERR_BAD_SHAPE (the
- * stream does not fit [rows, R], see se_sparse.h).
+ * Statuses, in order: first every check of the dense op, with the same status (SE_ERR_NULL_POINTER
+ * for a NULL pointer other than bias, including weights itself; SE_ERR_BAD_PARAM, SE_ERR_BAD_SHAPE,
+ * SE_ERR_UNSUPPORTED as the dense op; SE_ERR_BUFFER_TOO_SMALL for scratch), then the weights:
+ * SE_ERR_BAD_PARAM (block not in {2, 3, 4}), SE_ERR_UNSUPPORTED (block not supported by the op,
+ * above), then unless trusted the stream as se_sparse_validate_s8 reports it (SE_ERR_NULL_POINTER
+ * for stream NULL with stream_bytes > 0, SE_ERR_BAD_SHAPE when it does not fit [rows, R]). Nothing
+ * is written on an error.
  */
 #ifndef TINYFORMER_RUNTIME_SE_SPARSE_KERNELS_H
 #define TINYFORMER_RUNTIME_SE_SPARSE_KERNELS_H
@@ -75,8 +79,9 @@ se_status se_sparse_prepare_s8(const se_sparse_weights *weights, int32_t rows, i
 
 /* General conv2d. Arguments as se_conv2d_s8 (se_conv.h) with filter_dims {C_out, KH, KW, C_in}
  * giving the shape and `weights` the values. Scratch: 0 for _ref; for _dsp 8 * KH * KW * C_in
- * bytes (4 pixels' receptive fields as int16) + se_sparse_row_table_size(C_out) when
- * weights->row_table is NULL (weights NULL: the larger figure). */
+ * bytes (4 pixels' receptive fields as int16) + 32 * C_out (per-channel requantization constants,
+ * a 4-pixel output tail) + se_sparse_row_table_size(C_out) when weights->row_table is NULL
+ * (weights NULL: that larger figure). */
 #define SE_SPARSE_CONV_S8_ARGS                                                                     \
     const se_context *ctx, const se_conv_params *params, const se_per_channel_quant *quant,        \
         const se_dims *input_dims, const int8_t *input, const se_dims *filter_dims,                 \
@@ -93,7 +98,8 @@ se_status se_sparse_conv2d_s8_ref(SE_SPARSE_CONV_S8_ARGS);
 se_status se_sparse_conv2d_s8_dsp(SE_SPARSE_CONV_S8_ARGS);
 
 /* Pointwise 1x1: arguments and restrictions as se_conv1x1_s8 (stride 1, no padding), filter_dims
- * {C_out, 1, 1, C_in}. Scratch: 0 for _ref; 8 * C_in bytes for _dsp + the row table as above. */
+ * {C_out, 1, 1, C_in}. Scratch: 0 for _ref; for _dsp 8 * C_in + 32 * C_out bytes + the row table
+ * as above. */
 int32_t se_sparse_conv1x1_s8_get_buffer_size(const se_dims *input_dims, const se_dims *filter_dims,
                                              const se_sparse_weights *weights);
 int32_t se_sparse_conv1x1_s8_ref_get_buffer_size(const se_dims *input_dims, const se_dims *filter_dims,
@@ -120,8 +126,10 @@ se_status se_sparse_depthwise_conv3x3_s8_ref(SE_SPARSE_CONV_S8_ARGS);
 se_status se_sparse_depthwise_conv3x3_s8_dsp(SE_SPARSE_CONV_S8_ARGS);
 
 /* Fully connected over a batch of tokens: arguments as se_fully_connected_s8
- * (se_fully_connected.h), the coded matrix [C_out, C_in]. Scratch: 0 for _ref; for _dsp
- * 8 * C_in bytes (4 tokens as int16; 2 * C_in when tokens < 4) + the row table as above. */
+ * (se_fully_connected.h), the coded matrix [C_out, C_in]. Like the dense DSP kernel, the sum wraps
+ * modulo 2^32 when bias + sum overflows. Scratch: 0 for _ref; for _dsp 8 * C_in + 32 * C_out bytes
+ * when tokens >= 4 (4 tokens as int16, requantization constants), 2 * C_in when tokens < 4, + the
+ * row table as above. */
 #define SE_SPARSE_FC_S8_ARGS                                                                       \
     const se_context *ctx, const se_fc_params *params, const se_per_channel_quant *quant,           \
         const se_fc_dims *dims, const int8_t *input, const se_sparse_weights *weights,              \
