@@ -2,8 +2,8 @@
  * se_conv2d_s8: the reference kernel, the DSP kernel and the dispatching entry
  * point, each bit-exact against a plain-loop oracle written here (64-bit
  * accumulation, requantization from se_test_reference.h). Then every kind of
- * invalid argument, per variant, and the DSP kernels' hoisted requantization
- * (se_conv_requant, shared with the 1x1 kernel) against the oracle directly.
+ * invalid argument, per variant. (The DSP kernels' requantization,
+ * se_requant_fast.h, is checked against the oracle in test_fixedpoint.c.)
  */
 #include <string.h>
 
@@ -379,45 +379,8 @@ static void invalid_arguments(void)
                   (long)se_conv2d_s8_ref_get_buffer_size(&in, &f));
 }
 
-/* ---- the DSP kernels' requantization ---------------------------------- */
-
-static void requant_matches_oracle(void)
-{
-    static const int32_t k_vals[] = {0, 1, -1, 2, -2, 3, -3, 1000, -1000, 65535, -65536, INT32_MAX, INT32_MIN,
-                                     INT32_MAX - 1, INT32_MIN + 1, 1 << 30, -(1 << 30)};
-    static const int32_t k_mults[] = {0, 1, 1 << 30, (1 << 30) + 1, 1518500250, INT32_MAX};
-    static const int32_t k_shifts[] = {-31, -30, -17, -8, -2, -1, 0, 1, 2, 7, 30};
-    int mismatches = 0;
-    for (unsigned v = 0; v < sizeof k_vals / sizeof k_vals[0]; v++) {
-        for (unsigned m = 0; m < sizeof k_mults / sizeof k_mults[0]; m++) {
-            for (unsigned s = 0; s < sizeof k_shifts / sizeof k_shifts[0]; s++) {
-                const int32_t got = se_conv_requant_apply(k_vals[v], se_conv_requant_make(k_mults[m], k_shifts[s]));
-                const int32_t want = ref_requantize(k_vals[v], k_mults[m], k_shifts[s]);
-                if (got != want && mismatches++ < 5) {
-                    se_test_check(0, "conv requant edge", "val %ld mult %ld shift %ld: got %ld want %ld",
-                                  (long)k_vals[v], (long)k_mults[m], (long)k_shifts[s], (long)got, (long)want);
-                }
-            }
-        }
-    }
-    uint32_t rng = 777u;
-    for (int i = 0; i < 20000; i++) {
-        int32_t mult, shift;
-        se_test_rand_quant(&rng, -31, 30, &mult, &shift);
-        const int32_t val = (int32_t)se_test_rand(&rng) >> se_test_rand_range(&rng, 0, 31);
-        const int32_t got = se_conv_requant_apply(val, se_conv_requant_make(mult, shift));
-        const int32_t want = ref_requantize(val, mult, shift);
-        if (got != want && mismatches++ < 5) {
-            se_test_check(0, "conv requant random", "val %ld mult %ld shift %ld: got %ld want %ld", (long)val,
-                          (long)mult, (long)shift, (long)got, (long)want);
-        }
-    }
-    se_test_check(mismatches == 0, "conv requant (DSP output stage) vs oracle", "%d mismatches", mismatches);
-}
-
 void suite_conv2d(void)
 {
-    requant_matches_oracle();
     for (unsigned i = 0; i < sizeof(k_cases) / sizeof(k_cases[0]); i++) {
         run_case(&k_cases[i], 0x9E3779B9u ^ (i * 2654435761u + 1u));
     }

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "se_conv_output.h"
+#include "se_requant_fast.h"
 #include "se_dsp_intrinsics.h"
 #include "tinyformer/runtime/se_types.h"
 
@@ -179,9 +180,9 @@ SE_INLINE void se_conv_mac_1ch_2px(const int8_t **w0, const int16_t **x, int32_t
 SE_INLINE void se_conv_store_channel(int32_t acc0, int32_t acc1, int32_t multiplier, int32_t shift, int32_t zp,
                                      int32_t act_min, int32_t act_max, int8_t *out0, int8_t *out1)
 {
-    const se_conv_requant q = se_conv_requant_make(multiplier, shift);
-    *out0 = (int8_t)se_clamp(se_conv_requant_apply(acc0, q) + zp, act_min, act_max);
-    *out1 = (int8_t)se_clamp(se_conv_requant_apply(acc1, q) + zp, act_min, act_max);
+    const se_requant_fast q = se_requant_fast_make(multiplier, shift);
+    *out0 = (int8_t)se_clamp(se_requant_fast_apply(acc0, &q) + zp, act_min, act_max);
+    *out1 = (int8_t)se_clamp(se_requant_fast_apply(acc1, &q) + zp, act_min, act_max);
 }
 
 /* Two output pixels x all output channels from a filled column buffer.

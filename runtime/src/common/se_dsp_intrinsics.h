@@ -245,4 +245,18 @@ SE_INLINE int32_t se_smlawt(int32_t a, int32_t b, int32_t acc)
 }
 #endif
 
+/* a - (x's sign bit): one SUB with a shifted operand (SUB a, x LSR #31).
+ * As asm so that GCC keeps x's register instead of re-deriving the bit from
+ * x's operands with an extra SBFX. */
+#if SE_HAVE_ARM_DSP
+SE_INLINE uint32_t se_sub_sign(uint32_t a, int32_t x)
+{
+    uint32_t r;
+    __asm__("sub %0, %1, %2, lsr #31" : "=r"(r) : "r"(a), "r"(x));
+    return r;
+}
+#else
+SE_INLINE uint32_t se_sub_sign(uint32_t a, int32_t x) { return a - ((uint32_t)x >> 31); }
+#endif
+
 #endif /* TINYFORMER_RUNTIME_SE_DSP_INTRINSICS_H */

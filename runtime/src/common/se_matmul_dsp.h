@@ -36,6 +36,7 @@
 
 #include "se_dsp_intrinsics.h"
 #include "se_fixedpoint.h"
+#include "se_requant_fast.h"
 
 /* Keeps a kernel's row loop in a function of its own: the register allocator
  * then sees only that loop's values, and the inner loop does not spill. */
@@ -241,69 +242,23 @@ SE_INLINE int32_t se_matmul_dot_1x1(const int8_t *row0, const uint32_t *column, 
     return acc;
 }
 
-/* Requantization, precomputed per output channel (or per tensor). Same bits
- * as se_requantize() for multiplier >= 0 (the kernels reject negative
- * multipliers), with one SMLAL and a few ALU instructions instead of two
- * separate roundings. With x = acc << left, r = right and m >= 0:
- *   doubling_high_mul(x, m) = floor((x*m + 2^30) / 2^31)  (gemmlowp's nudged
- *   truncating division rounds ties up for either sign), and for r >= 1 the
- *   rounding division by 2^r (ties away from zero) of that folds into one floor:
- *     x >= 0: floor((x*m + 2^30 + 2^(30+r)) / 2^(31+r))
- *     x <  0: floor((x*m + 2^30 + 2^(30+r) - 2^31) / 2^(31+r))
- *   (for x < 0 with x*m >= -2^30 both give 0, so the sign of x may stand in for
- *   the sign of the product). Division by 2^(31+r) is the high word shifted by
- *   r - 1; the -2^31 is a borrow from the low word. */
-typedef struct {
-    uint32_t round_lo;  /* 2^30 + (right > 0 ? 2^(30 + right) : 0), as two words */
-    uint32_t round_hi;
-    int32_t multiplier; /* [0, 2^31 - 1] */
-    int32_t left;       /* max(shift, 0) */
-    int32_t right;      /* max(-shift, 0) */
-} se_matmul_requant;
-
-SE_INLINE se_matmul_requant se_matmul_requant_make(int32_t multiplier, int32_t shift)
-{
-    se_matmul_requant q;
-    q.multiplier = multiplier;
-    q.left = shift > 0 ? shift : 0;
-    q.right = shift > 0 ? 0 : -shift;
-    q.round_lo = q.right == 1 ? 0xC0000000u : 0x40000000u;
-    q.round_hi = q.right >= 2 ? 1u << (q.right - 2) : 0u;
-    return q;
-}
-
-SE_INLINE int32_t se_matmul_requantize(int32_t acc, const se_matmul_requant *q)
-{
-    const int32_t x = (int32_t)((uint32_t)acc << q->left);
-    const int64_t round = (int64_t)(((uint64_t)q->round_hi << 32) | q->round_lo);
-    const int64_t t = (int64_t)x * q->multiplier + round;
-    if (q->right == 0) {
-        return (int32_t)(t >> 31);
-    }
-    const uint32_t borrow = ((uint32_t)(x >> 31) & ~(uint32_t)t) >> 31;
-    return ((int32_t)(t >> 32) - (int32_t)borrow) >> (q->right - 1);
-}
-
-SE_INLINE int8_t se_matmul_output_s8(int32_t acc, const se_matmul_requant *q, int32_t output_zp, int32_t act_min,
+/* Output stage: requantized (se_requant_fast.h), offset and clamped. */
+SE_INLINE int8_t se_matmul_output_s8(int32_t acc, const se_requant_fast *q, int32_t output_zp, int32_t act_min,
                                      int32_t act_max)
 {
-    return (int8_t)se_clamp(se_matmul_requantize(acc, q) + output_zp, act_min, act_max);
+    return (int8_t)se_clamp(se_requant_fast_apply(acc, q) + output_zp, act_min, act_max);
 }
 
-/* se_matmul_output_s8 for the common case left == 0, right >= 1 and no
- * activation (clamp to [-128, 127]): no shift of the accumulator, no branch
- * on right, and the clamp is one SSAT. */
-SE_INLINE int8_t se_matmul_output_s8_plain(int32_t acc, const se_matmul_requant *q, int32_t output_zp)
+/* se_matmul_output_s8 for the common case shift < 0 and no activation (clamp
+ * to [-128, 127]): the right-shift path without a branch, the clamp one SSAT. */
+SE_INLINE int8_t se_matmul_output_s8_plain(int32_t acc, const se_requant_fast *q, int32_t output_zp)
 {
-    const int64_t round = (int64_t)(((uint64_t)q->round_hi << 32) | q->round_lo);
-    const int64_t t = (int64_t)acc * q->multiplier + round;
-    const uint32_t borrow = ((uint32_t)(acc >> 31) & ~(uint32_t)t) >> 31;
-    return (int8_t)se_ssat((((int32_t)(t >> 32) - (int32_t)borrow) >> (q->right - 1)) + output_zp, 8);
+    return (int8_t)se_ssat(se_requant_fast_right(acc, q) + output_zp, 8);
 }
 
-SE_INLINE int se_matmul_output_is_plain(const se_matmul_requant *q, int32_t act_min, int32_t act_max)
+SE_INLINE int se_matmul_output_is_plain(const se_requant_fast *q, int32_t act_min, int32_t act_max)
 {
-    return q->left == 0 && q->right >= 1 && act_min == -128 && act_max == 127;
+    return q->right_m1 >= 0 && act_min == -128 && act_max == 127;
 }
 
 #endif /* TINYFORMER_RUNTIME_SE_MATMUL_DSP_H */

@@ -24,7 +24,7 @@ int32_t se_batch_matmul_s8_dsp_get_buffer_size(const se_matmul_dims *dims)
 
 /* What every column loop needs besides the data. */
 typedef struct {
-    se_matmul_requant requant;
+    se_requant_fast requant;
     ptrdiff_t lhs_stride;
     ptrdiff_t out_stride;
     int32_t m;
@@ -42,7 +42,7 @@ typedef struct {
 #define MATMUL_ROW_CHUNK 16
 
 /* `plain` is a constant at every call site (see se_matmul_output_s8_plain). */
-SE_INLINE int8_t matmul_output(int32_t acc, const se_matmul_requant *q, int32_t output_zp, int32_t act_min,
+SE_INLINE int8_t matmul_output(int32_t acc, const se_requant_fast *q, int32_t output_zp, int32_t act_min,
                                int32_t act_max, int plain)
 {
     return plain ? se_matmul_output_s8_plain(acc, q, output_zp)
@@ -55,7 +55,7 @@ SE_INLINE void matmul_store_rows(const matmul_job *job, const int32_t *acc, int3
 {
     /* Locals, not job->...: stores through int8_t may alias *job, which would
      * force a reload of every parameter per element. */
-    const se_matmul_requant q = job->requant;
+    const se_requant_fast q = job->requant;
     const int32_t output_zp = job->output_zp, act_min = job->act_min, act_max = job->act_max;
     const ptrdiff_t out_stride = job->out_stride;
     if (cols == 2) {
@@ -156,7 +156,7 @@ se_status se_batch_matmul_s8_dsp(SE_BATCH_MATMUL_S8_ARGS)
         return status;
     }
     matmul_job job;
-    job.requant = se_matmul_requant_make(quant->multiplier, quant->shift);
+    job.requant = se_requant_fast_make(quant->multiplier, quant->shift);
     job.lhs_stride = dims->lhs_row_stride;
     job.out_stride = dims->out_row_stride;
     job.m = dims->m;

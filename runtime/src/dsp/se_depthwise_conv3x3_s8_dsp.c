@@ -7,7 +7,7 @@
  * word, so SMLAD's pairwise sum does not apply). Once per call the scratch
  * buffer receives:
  *   - per channel: bias - input_zp * sum(weights) (mod 2^32) and a
- *     precomputed requantization plan, so the inner loop adds no zero point;
+ *     precomputed requantization (se_requant_fast.h), so the inner loop adds no zero point;
  *   - the weights of each group of 4 channels already widened to int16 pairs,
  *     tap-major (2 words per tap), read with one LDRD per tap;
  *   - a row of input_zp values: a padding tap reads it, contributing
@@ -18,12 +18,12 @@
 #include "se_conv_output.h"
 #include "se_depthwise_common.h"
 #include "se_dsp_intrinsics.h"
-#include "se_requant_precomputed.h"
+#include "se_requant_fast.h"
 #include "tinyformer/runtime/se_conv.h"
 
 typedef struct {
     int32_t bias; /* bias[c] - input_zp * sum of the channel's 9 weights, mod 2^32 */
-    se_requant_plan plan;
+    se_requant_fast requant;
 } se_dw_channel;
 
 #define SE_DW_TAPS 9
@@ -51,7 +51,7 @@ static void se_dw_prepare(const se_conv_params *params, const se_per_channel_qua
         }
         const uint32_t b = bias != NULL ? (uint32_t)bias[c] : 0u;
         ch[c].bias = (int32_t)(b - (uint32_t)(params->input_zp * weight_sum));
-        se_requant_plan_init(&ch[c].plan, quant->multiplier[c], quant->shift[c]);
+        ch[c].requant = se_requant_fast_make(quant->multiplier[c], quant->shift[c]);
         zp_row[c] = (int8_t)params->input_zp;
     }
     for (int32_t g = 0; g < se_dw_groups(channels); g++) {
@@ -65,7 +65,7 @@ static void se_dw_prepare(const se_conv_params *params, const se_per_channel_qua
 
 SE_INLINE int8_t se_dw_output(const se_dw_channel *ch, int32_t acc, const se_conv_params *params)
 {
-    const int32_t out = se_requant_plan_apply(&ch->plan, acc) + params->output_zp;
+    const int32_t out = se_requant_fast_apply(acc, &ch->requant) + params->output_zp;
     return (int8_t)se_clamp(out, params->act.min, params->act.max);
 }
 

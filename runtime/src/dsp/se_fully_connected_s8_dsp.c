@@ -47,7 +47,7 @@ static SE_MATMUL_NOINLINE void fc_store(const fc_job *job, const int32_t *acc, i
     const int32_t *multiplier = job->quant->multiplier, *shift = job->quant->shift;
     const int32_t output_zp = job->output_zp, act_min = job->act_min, act_max = job->act_max;
     for (int32_t o = first; o < first + count; ++o) {
-        const se_matmul_requant q = se_matmul_requant_make(multiplier[o], shift[o]);
+        const se_requant_fast q = se_requant_fast_make(multiplier[o], shift[o]);
         if (se_matmul_output_is_plain(&q, act_min, act_max)) {
             out0[o] = se_matmul_output_s8_plain(acc[0], &q, output_zp);
             if (tokens == 2) {
