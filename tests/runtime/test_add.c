@@ -1,9 +1,8 @@
 /* Elementwise add with requantization (ref, dsp, dispatch) against a
- * plain-loop oracle, bit-exact; plus the precomputed requantization plan the
- * DSP kernels use, against the oracle's requantize. */
+ * plain-loop oracle, bit-exact, including the limits of the DSP kernel's fast
+ * path (left_shift 20, negative shifts, output shift >= -23). */
 #include <string.h>
 
-#include "../../runtime/src/common/se_requant_precomputed.h"
 #include "se_test.h"
 #include "se_test_reference.h"
 #include "tinyformer/runtime/se_add.h"
@@ -87,29 +86,48 @@ static void add_realistic(uint32_t *rng)
     }
 }
 
-static void add_plan_vs_oracle(uint32_t *rng)
+/* The DSP kernel's fast path at its limits: extreme multipliers, input shifts
+ * -1 and -31, output shift -23 (the last with the zero point folded into the
+ * rounding bias) and -24 (the general path), output zero points -128 / 127,
+ * clamped and unclamped; every pair of extreme inputs appears. */
+static void add_fast_path_edges(uint32_t *rng)
 {
-    int mismatches = 0;
-    for (int i = 0; i < 20000 && mismatches < 3; i++) {
-        int32_t mult, shift;
-        se_test_rand_quant(rng, -31, 30, &mult, &shift);
-        if (i % 97 == 0) {
-            mult = i % 2 ? 0 : 0x7FFFFFFF;
-        }
-        int32_t v = (int32_t)se_test_rand(rng) >> se_test_rand_range(rng, 0, 31);
-        if (i % 3 == 0) {
-            v = se_test_rand_range(rng, -4096, 4096) * (1 << se_test_rand_range(rng, 0, 20)); /* exact ties */
-        }
-        se_requant_plan plan;
-        se_requant_plan_init(&plan, mult, shift);
-        int32_t got = se_requant_plan_apply(&plan, v), want = ref_requantize(v, mult, shift);
-        if (got != want) {
-            mismatches++;
-            se_test_check(0, "requant plan", "v %ld mult %ld shift %ld: got %ld want %ld", (long)v, (long)mult,
-                          (long)shift, (long)got, (long)want);
+    enum { N = 67 };
+    static const int32_t k_mults[] = {0, 1, 1 << 30, 0x7FFFFFFF};
+    static const int32_t k_in_shifts[] = {-1, -31};
+    static const int32_t k_out[][2] = {{-1, 0x7FFFFFFF}, {-23, 0x7FFFFFFF}, {-23, 1 << 30}, {-24, 0x7FFFFFFF}};
+    int8_t a[N], b[N], want[N], got[N];
+    int fails = 0;
+    for (unsigned m = 0; m < sizeof k_mults / sizeof k_mults[0]; m++) {
+        for (unsigned s = 0; s < 2; s++) {
+            for (unsigned o = 0; o < sizeof k_out / sizeof k_out[0]; o++) {
+                for (int z = 0; z < 4; z++) {
+                    se_test_fill_s8(rng, a, N, -128, 127);
+                    se_test_fill_s8(rng, b, N, -128, 127);
+                    a[0] = -128, b[0] = -128, a[1] = -128, b[1] = 127, a[2] = 127, b[2] = -128, a[3] = 127, b[3] = 127;
+                    se_add_params p = {z & 1 ? 127 : -128, z & 1 ? -128 : 127, z & 2 ? 127 : -128, 20,
+                                       {k_mults[m], k_in_shifts[s]}, {k_mults[3 - m], k_in_shifts[1 - s]},
+                                       {k_out[o][1], k_out[o][0]}, {-128, 127}};
+                    if (z == 3) {
+                        p.act.min = -100;
+                        p.act.max = 50;
+                    }
+                    add_oracle(&p, a, b, N, want);
+                    char name[160];
+                    snprintf(name, sizeof name,
+                             "add dsp fast-path edge mults %ld/%ld shifts %ld/%ld/%ld zp %ld/%ld/%ld",
+                             (long)p.input1_quant.multiplier, (long)p.input2_quant.multiplier,
+                             (long)p.input1_quant.shift, (long)p.input2_quant.shift, (long)p.output_quant.shift,
+                             (long)p.input1_zp, (long)p.input2_zp, (long)p.output_zp);
+                    if (se_test_expect_status(name, se_add_s8_dsp(&p, a, b, N, got), SE_OK) &&
+                        memcmp(got, want, N) != 0 && fails++ < 3) {
+                        se_test_compare_s8(name, got, want, N);
+                    }
+                }
+            }
         }
     }
-    se_test_check(mismatches == 0, "requant plan vs oracle, 20000 random values", "mismatches");
+    se_test_check(fails == 0, "add dsp fast-path edges (128 parameter sets)", "%d sets differ", fails);
 }
 
 static void add_invalid_args(void)
@@ -172,12 +190,16 @@ void suite_add(void)
         {61, 10, -20, 0, 0, 0, 3, 0, 2, -128, 127},
         {62, -50, 60, 1, 7, -1, 2, -9, 1, -128, 127},
         {63, 1, 2, 3, 20, -31, -25, -3, 3, -128, 127},
+        /* the DSP fast path: every shift negative, output shifts up to its limit -23 and past it */
+        {1027, 127, -128, 127, 20, -31, -1, -23, -1, -128, 127},
+        {515, -128, 127, -128, 20, -31, -1, -30, -20, -128, 127},
+        {259, -1, 1, 7, 20, -4, -1, -23, -17, -60, 90},
     };
     uint32_t rng = 0xADD5EEDu;
     for (unsigned i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         add_run_case(&cases[i], &rng);
     }
     add_realistic(&rng);
-    add_plan_vs_oracle(&rng);
+    add_fast_path_edges(&rng);
     add_invalid_args();
 }
