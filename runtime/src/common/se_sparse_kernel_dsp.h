@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "se_dsp_intrinsics.h"
-#include "se_requant_precomputed.h"
+#include "se_requant_fast.h"
 #include "se_sparse_kernel_common.h"
 
 /* Scratch of the 4-column kernels, in this order (every part a multiple of 4 bytes):
@@ -33,7 +33,7 @@ SE_INLINE int32_t se_sparse_dsp_buffer_size(int64_t row_len, int32_t columns, in
                                             const se_sparse_weights *w)
 {
     const int64_t cols = 2 * (int64_t)columns * row_len;
-    const int64_t per_group = columns == 4 ? ((int64_t)sizeof(se_requant_plan) + 4) * rows : 0;
+    const int64_t per_group = columns == 4 ? ((int64_t)sizeof(se_requant_fast) + 4) * rows : 0;
     const int64_t table = (w != NULL && w->row_table != NULL) ? 0 : (int64_t)se_sparse_row_table_size(rows);
     if (row_len <= 0 || rows <= 0 || cols + per_group + table > INT32_MAX) {
         return 0;
@@ -44,7 +44,7 @@ SE_INLINE int32_t se_sparse_dsp_buffer_size(int64_t row_len, int32_t columns, in
 /* The parts of that scratch. */
 typedef struct {
     int16_t *cols;
-    se_requant_plan *plans; /* P = 4 only */
+    se_requant_fast *plans; /* P = 4 only */
     int8_t *tail;           /* P = 4 only */
     int32_t *table;         /* room for the row table */
 } se_sparse_scratch;
@@ -55,10 +55,10 @@ SE_INLINE se_sparse_scratch se_sparse_scratch_split(void *buf, int32_t row_len, 
     uint8_t *p = (uint8_t *)buf;
     s.cols = (int16_t *)buf;
     p += (size_t)2 * (size_t)columns * (size_t)row_len;
-    s.plans = (se_requant_plan *)(void *)p;
+    s.plans = (se_requant_fast *)(void *)p;
     s.tail = (int8_t *)p;
     if (columns == 4) {
-        p += sizeof(se_requant_plan) * (size_t)rows;
+        p += sizeof(se_requant_fast) * (size_t)rows;
         s.tail = (int8_t *)p;
         p += (size_t)4 * (size_t)rows;
     }
@@ -67,11 +67,11 @@ SE_INLINE se_sparse_scratch se_sparse_scratch_split(void *buf, int32_t row_len, 
 }
 
 /* Requantization plans of every row, once per call. */
-SE_INLINE void se_sparse_make_plans(se_requant_plan *plans, const int32_t *multiplier, const int32_t *shift,
+SE_INLINE void se_sparse_make_plans(se_requant_fast *plans, const int32_t *multiplier, const int32_t *shift,
                                     int32_t rows)
 {
     for (int32_t r = 0; r < rows; r++) {
-        se_requant_plan_init(&plans[r], multiplier[r], shift[r]);
+        plans[r] = se_requant_fast_make(multiplier[r], shift[r]);
     }
 }
 
@@ -185,18 +185,18 @@ typedef struct {
     int32_t act_max;
 } se_sparse_out_stage;
 
-SE_INLINE int8_t se_sparse_out_s8(int32_t acc, const se_requant_plan *q, int32_t zp, int32_t act_min,
+SE_INLINE int8_t se_sparse_out_s8(int32_t acc, const se_requant_fast *q, int32_t zp, int32_t act_min,
                                   int32_t act_max)
 {
-    return (int8_t)se_clamp(se_requant_plan_apply(q, acc) + zp, act_min, act_max);
+    return (int8_t)se_clamp(se_requant_fast_apply(acc, q) + zp, act_min, act_max);
 }
 
 /* The same; full_range (a compile-time constant at each use) says act is [-128, 127]: one SSAT. */
-SE_INLINE int8_t se_sparse_out_s8_opt(int32_t acc, const se_requant_plan *q, int32_t zp, int32_t act_min,
+SE_INLINE int8_t se_sparse_out_s8_opt(int32_t acc, const se_requant_fast *q, int32_t zp, int32_t act_min,
                                       int32_t act_max, int full_range)
 {
     if (full_range) {
-        return (int8_t)se_ssat(se_requant_plan_apply(q, acc) + zp, 8);
+        return (int8_t)se_ssat(se_requant_fast_apply(acc, q) + zp, 8);
     }
     return se_sparse_out_s8(acc, q, zp, act_min, act_max);
 }
@@ -291,7 +291,7 @@ SE_INLINE void se_sparse_mac_b2_1col(const uint8_t *e, const uint32_t **x, int32
  * table gives each row's entry count and the column of its first entry. block (2 or 4) and
  * full_range are compile-time constants in each expansion (se_sparse_rows_4col below). */
 SE_INLINE void se_sparse_rows_4col_impl(const se_sparse_weights *w, const int32_t *table, int32_t rows,
-                                        const int16_t *cols, const int32_t *bias, const se_requant_plan *plans,
+                                        const int16_t *cols, const int32_t *bias, const se_requant_fast *plans,
                                         const se_sparse_out_stage *st, int8_t *out, int32_t out_stride,
                                         int32_t block, int full_range)
 {
@@ -316,7 +316,7 @@ SE_INLINE void se_sparse_rows_4col_impl(const se_sparse_weights *w, const int32_
         }
         /* All four results before the first store: an int8 store may alias the plan, which would
          * force reloads between the outputs. */
-        const se_requant_plan q = plans[r];
+        const se_requant_fast q = plans[r];
         const int8_t y0 = se_sparse_out_s8_opt(acc.a0, &q, zp, act_min, act_max, full_range);
         const int8_t y1 = se_sparse_out_s8_opt(acc.a1, &q, zp, act_min, act_max, full_range);
         const int8_t y2 = se_sparse_out_s8_opt(acc.a2, &q, zp, act_min, act_max, full_range);
@@ -333,7 +333,7 @@ SE_INLINE void se_sparse_rows_4col_impl(const se_sparse_weights *w, const int32_
 }
 
 static inline void se_sparse_rows_4col(const se_sparse_weights *w, const int32_t *table, int32_t rows,
-                                       const int16_t *cols, const int32_t *bias, const se_requant_plan *plans,
+                                       const int16_t *cols, const int32_t *bias, const se_requant_fast *plans,
                                        const se_sparse_out_stage *st, int8_t *out, int32_t out_stride)
 {
     const int full_range = st->act_min == -128 && st->act_max == 127;
@@ -348,22 +348,6 @@ static inline void se_sparse_rows_4col(const se_sparse_weights *w, const int32_t
     } else {
         se_sparse_rows_4col_impl(w, table, rows, cols, bias, plans, st, out, out_stride, 2, 0);
     }
-}
-
-/* Requantization of one value with nothing precomputed (the 1-column path uses each row's
- * constants once): se_requantize's bits for multiplier >= 0. The doubling high multiply with
- * gemmlowp's nudge equals floor((x * m + 2^30) / 2^31) for m >= 0 (one SMLAL), and the rounding
- * divide is branch-free. */
-SE_INLINE int32_t se_sparse_requant_once(int32_t acc, int32_t multiplier, int32_t shift)
-{
-    const int32_t left = shift > 0 ? shift : 0;
-    const int32_t right = shift > 0 ? 0 : -shift;
-    const int32_t x = (int32_t)((uint32_t)acc << left);
-    const int32_t high = (int32_t)(((int64_t)x * multiplier + (1LL << 30)) >> 31);
-    const int32_t mask = (int32_t)((1u << right) - 1u);
-    const int32_t remainder = high & mask;
-    const int32_t threshold = (mask >> 1) + (int32_t)((uint32_t)high >> 31);
-    return (high >> right) + (remainder > threshold ? 1 : 0);
 }
 
 /* Every row against 1 column (layout with P = 1); out[row] receives the result. block and
@@ -388,7 +372,8 @@ SE_INLINE void se_sparse_rows_1col_impl(const se_sparse_weights *w, const int32_
                 SE_SPARSE_WALK_ROW(se_sparse_mac_b2_1col, 3, 1u, e, x, n, &acc);
             }
         }
-        const int32_t y = se_sparse_requant_once(acc, multiplier[r], shift[r]) + zp;
+        const se_requant_fast q = se_requant_fast_make(multiplier[r], shift[r]);
+        const int32_t y = se_requant_fast_apply(acc, &q) + zp;
         out[r] = (int8_t)(full_range ? se_ssat(y, 8) : se_clamp(y, act_min, act_max));
     }
 }
