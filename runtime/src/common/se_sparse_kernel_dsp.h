@@ -112,6 +112,25 @@ static inline void se_sparse_widen_b4(const int8_t *src, int32_t groups, uint32_
     }
 }
 
+/* PKHBT / PKHTB as single instructions (GCC turns the C forms into AND/ORR/UXTH). */
+#if SE_HAVE_ARM_DSP
+SE_INLINE uint32_t se_sparse_pkhbt(uint32_t lo, uint32_t hi)
+{
+    uint32_t r;
+    __asm__("pkhbt %0, %1, %2, lsl #16" : "=r"(r) : "r"(lo), "r"(hi));
+    return r;
+}
+SE_INLINE uint32_t se_sparse_pkhtb(uint32_t hi, uint32_t lo)
+{
+    uint32_t r;
+    __asm__("pkhtb %0, %1, %2, asr #16" : "=r"(r) : "r"(hi), "r"(lo));
+    return r;
+}
+#else
+SE_INLINE uint32_t se_sparse_pkhbt(uint32_t lo, uint32_t hi) { return se_pkhbt(lo, hi); }
+SE_INLINE uint32_t se_sparse_pkhtb(uint32_t hi, uint32_t lo) { return se_pkhtb(hi, lo); }
+#endif
+
 /* The same for the b = 2 layout: a group is two blocks, the second one `step / 2` int16 on. */
 static inline void se_sparse_widen_b2(const int8_t *src, int32_t groups, uint32_t offset_pair, int16_t *dst,
                                       int32_t step)
@@ -122,8 +141,8 @@ static inline void se_sparse_widen_b2(const int8_t *src, int32_t groups, uint32_
         src += 4;
         const uint32_t even = se_sxtab16(offset_pair, v); /* x0, x2 */
         const uint32_t odd = se_sxtab16_ror8(offset_pair, v); /* x1, x3 */
-        se_sparse_write_s16x2(dst, se_pkhbt(even, odd));          /* x0, x1 */
-        se_sparse_write_s16x2(dst + second, se_pkhtb(odd, even)); /* x2, x3 */
+        se_sparse_write_s16x2(dst, se_sparse_pkhbt(even, odd));          /* x0, x1 */
+        se_sparse_write_s16x2(dst + second, se_sparse_pkhtb(odd, even)); /* x2, x3 */
         dst += step;
     }
 }
