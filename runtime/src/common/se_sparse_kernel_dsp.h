@@ -210,14 +210,15 @@ SE_INLINE int8_t se_sparse_out_s8(int32_t acc, const se_requant_fast *q, int32_t
     return (int8_t)se_clamp(se_requant_fast_apply(acc, q) + zp, act_min, act_max);
 }
 
-/* The same; full_range (a compile-time constant at each use) says act is [-128, 127]: one SSAT. */
-SE_INLINE int8_t se_sparse_out_s8_opt(int32_t acc, const se_requant_fast *q, int32_t zp, int32_t act_min,
-                                      int32_t act_max, int full_range)
+/* The same as an int32 in [-128, 127] (no sign extension before the byte store); full_range (a
+ * compile-time constant at each use) says act is [-128, 127]: one SSAT. */
+SE_INLINE int32_t se_sparse_out_opt(int32_t acc, const se_requant_fast *q, int32_t zp, int32_t act_min,
+                                    int32_t act_max, int full_range)
 {
     if (full_range) {
-        return (int8_t)se_ssat(se_requant_fast_apply(acc, q) + zp, 8);
+        return se_ssat(se_requant_fast_apply(acc, q) + zp, 8);
     }
-    return se_sparse_out_s8(acc, q, zp, act_min, act_max);
+    return se_clamp(se_requant_fast_apply(acc, q) + zp, act_min, act_max);
 }
 
 /* The weight pair of a b = 2 entry (values at e[1], e[2]) as int16 {v0, v1}: two LDRSB and one
@@ -336,18 +337,18 @@ SE_INLINE void se_sparse_rows_4col_impl(const se_sparse_weights *w, const int32_
         /* All four results before the first store: an int8 store may alias the plan, which would
          * force reloads between the outputs. */
         const se_requant_fast q = plans[r];
-        const int8_t y0 = se_sparse_out_s8_opt(acc.a0, &q, zp, act_min, act_max, full_range);
-        const int8_t y1 = se_sparse_out_s8_opt(acc.a1, &q, zp, act_min, act_max, full_range);
-        const int8_t y2 = se_sparse_out_s8_opt(acc.a2, &q, zp, act_min, act_max, full_range);
-        const int8_t y3 = se_sparse_out_s8_opt(acc.a3, &q, zp, act_min, act_max, full_range);
+        const int32_t y0 = se_sparse_out_opt(acc.a0, &q, zp, act_min, act_max, full_range);
+        const int32_t y1 = se_sparse_out_opt(acc.a1, &q, zp, act_min, act_max, full_range);
+        const int32_t y2 = se_sparse_out_opt(acc.a2, &q, zp, act_min, act_max, full_range);
+        const int32_t y3 = se_sparse_out_opt(acc.a3, &q, zp, act_min, act_max, full_range);
         int8_t *o = out + r;
-        o[0] = y0;
+        o[0] = (int8_t)y0;
         o += out_stride;
-        o[0] = y1;
+        o[0] = (int8_t)y1;
         o += out_stride;
-        o[0] = y2;
+        o[0] = (int8_t)y2;
         o += out_stride;
-        o[0] = y3;
+        o[0] = (int8_t)y3;
     }
 }
 
