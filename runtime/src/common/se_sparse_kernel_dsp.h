@@ -24,16 +24,23 @@
 #include "se_requant_fast.h"
 #include "se_sparse_kernel_common.h"
 
+/* Per-row constants of the 4-column path, made once per call: requantization and bias (0 when
+ * there is none, so the row loop has no NULL test). */
+typedef struct {
+    se_requant_fast q;
+    int32_t bias;
+} se_sparse_row_consts;
+
 /* Scratch of the 4-column kernels, in this order (every part a multiple of 4 bytes):
  *   columns  2 * P * row_len bytes (P = 4, or 1 for a 1-column-only call)
- *   plans    rows requantization plans (P = 4 only: made once, used by every column group)
+ *   plans    rows se_sparse_row_consts (P = 4 only: made once, used by every column group)
  *   tail     4 * rows bytes: outputs of a last, partial group of 4 (P = 4 only)
  *   table    se_sparse_row_table_size(rows), unless the weights bring their row table. */
 SE_INLINE int32_t se_sparse_dsp_buffer_size(int64_t row_len, int32_t columns, int32_t rows,
                                             const se_sparse_weights *w)
 {
     const int64_t cols = 2 * (int64_t)columns * row_len;
-    const int64_t per_group = columns == 4 ? ((int64_t)sizeof(se_requant_fast) + 4) * rows : 0;
+    const int64_t per_group = columns == 4 ? ((int64_t)sizeof(se_sparse_row_consts) + 4) * rows : 0;
     const int64_t table = (w != NULL && w->row_table != NULL) ? 0 : (int64_t)se_sparse_row_table_size(rows);
     if (row_len <= 0 || rows <= 0 || cols + per_group + table > INT32_MAX) {
         return 0;
@@ -44,9 +51,9 @@ SE_INLINE int32_t se_sparse_dsp_buffer_size(int64_t row_len, int32_t columns, in
 /* The parts of that scratch. */
 typedef struct {
     int16_t *cols;
-    se_requant_fast *plans; /* P = 4 only */
-    int8_t *tail;           /* P = 4 only */
-    int32_t *table;         /* room for the row table */
+    se_sparse_row_consts *plans; /* P = 4 only */
+    int8_t *tail;                /* P = 4 only */
+    int32_t *table;              /* room for the row table */
 } se_sparse_scratch;
 
 SE_INLINE se_sparse_scratch se_sparse_scratch_split(void *buf, int32_t row_len, int32_t columns, int32_t rows)
@@ -55,10 +62,10 @@ SE_INLINE se_sparse_scratch se_sparse_scratch_split(void *buf, int32_t row_len, 
     uint8_t *p = (uint8_t *)buf;
     s.cols = (int16_t *)buf;
     p += (size_t)2 * (size_t)columns * (size_t)row_len;
-    s.plans = (se_requant_fast *)(void *)p;
+    s.plans = (se_sparse_row_consts *)(void *)p;
     s.tail = (int8_t *)p;
     if (columns == 4) {
-        p += sizeof(se_requant_fast) * (size_t)rows;
+        p += sizeof(se_sparse_row_consts) * (size_t)rows;
         s.tail = (int8_t *)p;
         p += (size_t)4 * (size_t)rows;
     }
@@ -66,12 +73,13 @@ SE_INLINE se_sparse_scratch se_sparse_scratch_split(void *buf, int32_t row_len, 
     return s;
 }
 
-/* Requantization plans of every row, once per call. */
-SE_INLINE void se_sparse_make_plans(se_requant_fast *plans, const int32_t *multiplier, const int32_t *shift,
-                                    int32_t rows)
+/* Per-row constants of every row, once per call. */
+SE_INLINE void se_sparse_make_plans(se_sparse_row_consts *plans, const int32_t *bias, const int32_t *multiplier,
+                                    const int32_t *shift, int32_t rows)
 {
     for (int32_t r = 0; r < rows; r++) {
-        plans[r] = se_requant_fast_make(multiplier[r], shift[r]);
+        plans[r].q = se_requant_fast_make(multiplier[r], shift[r]);
+        plans[r].bias = se_sparse_bias(bias, r);
     }
 }
 
@@ -311,7 +319,7 @@ SE_INLINE void se_sparse_mac_b2_1col(const uint8_t *e, const uint32_t **x, int32
  * table gives each row's entry count and the column of its first entry. block (2 or 4) and
  * full_range are compile-time constants in each expansion (se_sparse_rows_4col below). */
 SE_INLINE void se_sparse_rows_4col_impl(const se_sparse_weights *w, const int32_t *table, int32_t rows,
-                                        const int16_t *cols, const int32_t *bias, const se_requant_fast *plans,
+                                        const int16_t *cols, const se_sparse_row_consts *plans,
                                         const se_sparse_out_stage *st, int8_t *out, int32_t out_stride,
                                         int32_t block, int full_range)
 {
@@ -321,7 +329,7 @@ SE_INLINE void se_sparse_rows_4col_impl(const se_sparse_weights *w, const int32_
     const uint8_t *e = w->stream;
     for (int32_t r = 0; r < rows; r++) {
         se_sparse_acc4 acc;
-        acc.a0 = se_sparse_bias(bias, r);
+        acc.a0 = plans[r].bias;
         acc.a1 = acc.a0;
         acc.a2 = acc.a0;
         acc.a3 = acc.a0;
@@ -336,7 +344,7 @@ SE_INLINE void se_sparse_rows_4col_impl(const se_sparse_weights *w, const int32_
         }
         /* All four results before the first store: an int8 store may alias the plan, which would
          * force reloads between the outputs. */
-        const se_requant_fast q = plans[r];
+        const se_requant_fast q = plans[r].q;
         const int32_t y0 = se_sparse_out_opt(acc.a0, &q, zp, act_min, act_max, full_range);
         const int32_t y1 = se_sparse_out_opt(acc.a1, &q, zp, act_min, act_max, full_range);
         const int32_t y2 = se_sparse_out_opt(acc.a2, &q, zp, act_min, act_max, full_range);
@@ -353,20 +361,20 @@ SE_INLINE void se_sparse_rows_4col_impl(const se_sparse_weights *w, const int32_
 }
 
 static inline void se_sparse_rows_4col(const se_sparse_weights *w, const int32_t *table, int32_t rows,
-                                       const int16_t *cols, const int32_t *bias, const se_requant_fast *plans,
+                                       const int16_t *cols, const se_sparse_row_consts *plans,
                                        const se_sparse_out_stage *st, int8_t *out, int32_t out_stride)
 {
     const int full_range = st->act_min == -128 && st->act_max == 127;
     if (w->block == 4) {
         if (full_range) {
-            se_sparse_rows_4col_impl(w, table, rows, cols, bias, plans, st, out, out_stride, 4, 1);
+            se_sparse_rows_4col_impl(w, table, rows, cols, plans, st, out, out_stride, 4, 1);
         } else {
-            se_sparse_rows_4col_impl(w, table, rows, cols, bias, plans, st, out, out_stride, 4, 0);
+            se_sparse_rows_4col_impl(w, table, rows, cols, plans, st, out, out_stride, 4, 0);
         }
     } else if (full_range) {
-        se_sparse_rows_4col_impl(w, table, rows, cols, bias, plans, st, out, out_stride, 2, 1);
+        se_sparse_rows_4col_impl(w, table, rows, cols, plans, st, out, out_stride, 2, 1);
     } else {
-        se_sparse_rows_4col_impl(w, table, rows, cols, bias, plans, st, out, out_stride, 2, 0);
+        se_sparse_rows_4col_impl(w, table, rows, cols, plans, st, out, out_stride, 2, 0);
     }
 }
 

@@ -42,7 +42,7 @@ se_status se_sparse_conv1x1_s8_dsp(SE_SPARSE_CONV_S8_ARGS)
     const int32_t *table = se_sparse_dsp_row_table(weights, out_c, in_c, scratch.table);
     const se_sparse_out_stage st = {bias, quant->multiplier, quant->shift, params->output_zp, params->act.min,
                                     params->act.max};
-    se_sparse_make_plans(scratch.plans, quant->multiplier, quant->shift, out_c);
+    se_sparse_make_plans(scratch.plans, bias, quant->multiplier, quant->shift, out_c);
     const uint32_t offset_pair = se_sparse_offset_pair(params->input_zp);
     const int32_t pixels = input_dims->n * input_dims->h * input_dims->w;
     for (int32_t p = 0; p < pixels; p += 4) {
@@ -54,9 +54,9 @@ se_status se_sparse_conv1x1_s8_dsp(SE_SPARSE_CONV_S8_ARGS)
         }
         int8_t *out = output + (size_t)p * out_c;
         if (p + 4 <= pixels) {
-            se_sparse_rows_4col(weights, table, out_c, cols, bias, scratch.plans, &st, out, out_c);
+            se_sparse_rows_4col(weights, table, out_c, cols, scratch.plans, &st, out, out_c);
         } else { /* 1 to 3 pixels: through the tail buffer */
-            se_sparse_rows_4col(weights, table, out_c, cols, bias, scratch.plans, &st, scratch.tail, out_c);
+            se_sparse_rows_4col(weights, table, out_c, cols, scratch.plans, &st, scratch.tail, out_c);
             memcpy(out, scratch.tail, (size_t)(pixels - p) * (size_t)out_c);
         }
     }

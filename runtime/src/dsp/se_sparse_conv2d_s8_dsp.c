@@ -89,7 +89,7 @@ se_status se_sparse_conv2d_s8_dsp(SE_SPARSE_CONV_S8_ARGS)
     const int32_t *table = se_sparse_dsp_row_table(weights, out_c, row_len, scratch.table);
     const se_sparse_out_stage st = {bias, quant->multiplier, quant->shift, params->output_zp, params->act.min,
                                     params->act.max};
-    se_sparse_make_plans(scratch.plans, quant->multiplier, quant->shift, out_c);
+    se_sparse_make_plans(scratch.plans, bias, quant->multiplier, quant->shift, out_c);
     const int32_t out_h = output_dims->h, out_w = output_dims->w;
     const size_t image_size = (size_t)g.in_h * g.in_w * g.in_c;
     int8_t *pending[4];
@@ -107,7 +107,7 @@ se_status se_sparse_conv2d_s8_dsp(SE_SPARSE_CONV_S8_ARGS)
                 se_sparse_conv2d_im2col(&g, image, y0, x0, cols, filled);
                 pending[filled++] = output + (((size_t)n * out_h + oy) * out_w + ox) * out_c;
                 if (filled == 4) { /* 4 consecutive output pixels */
-                    se_sparse_rows_4col(weights, table, out_c, cols, bias, scratch.plans, &st, pending[0], out_c);
+                    se_sparse_rows_4col(weights, table, out_c, cols, scratch.plans, &st, pending[0], out_c);
                     filled = 0;
                 }
                 last_image = image;
@@ -120,7 +120,7 @@ se_status se_sparse_conv2d_s8_dsp(SE_SPARSE_CONV_S8_ARGS)
         for (int32_t slot = filled; slot < 4; slot++) {
             se_sparse_conv2d_im2col(&g, last_image, last_y0, last_x0, cols, slot);
         }
-        se_sparse_rows_4col(weights, table, out_c, cols, bias, scratch.plans, &st, scratch.tail, out_c);
+        se_sparse_rows_4col(weights, table, out_c, cols, scratch.plans, &st, scratch.tail, out_c);
         memcpy(pending[0], scratch.tail, (size_t)filled * (size_t)out_c);
     }
     return SE_OK;

@@ -42,14 +42,14 @@ se_status se_sparse_fully_connected_s8_dsp(SE_SPARSE_FC_S8_ARGS)
     const uint32_t offset_pair = se_sparse_offset_pair(params->input_zp);
     int32_t t = 0;
     if (columns == 4) {
-        se_sparse_make_plans(scratch.plans, quant->multiplier, quant->shift, out_c);
+        se_sparse_make_plans(scratch.plans, bias, quant->multiplier, quant->shift, out_c);
     }
     for (; t + 4 <= tokens; t += 4) {
         for (int32_t slot = 0; slot < 4; slot++) {
             se_sparse_col_write_run(cols, 4, weights->block, slot, 0, input + (size_t)(t + slot) * in_c, in_c,
                                     offset_pair);
         }
-        se_sparse_rows_4col(weights, table, out_c, cols, bias, scratch.plans, &st, output + (size_t)t * out_c, out_c);
+        se_sparse_rows_4col(weights, table, out_c, cols, scratch.plans, &st, output + (size_t)t * out_c, out_c);
     }
     for (; t < tokens; t++) {
         se_sparse_col_write_run(cols, 1, weights->block, 0, 0, input + (size_t)t * in_c, in_c, offset_pair);

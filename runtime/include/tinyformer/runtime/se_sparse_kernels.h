@@ -79,9 +79,9 @@ se_status se_sparse_prepare_s8(const se_sparse_weights *weights, int32_t rows, i
 
 /* General conv2d. Arguments as se_conv2d_s8 (se_conv.h) with filter_dims {C_out, KH, KW, C_in}
  * giving the shape and `weights` the values. Scratch: 0 for _ref; for _dsp 8 * KH * KW * C_in
- * bytes (4 pixels' receptive fields as int16) + 24 * C_out (per-channel requantization constants,
- * a 4-pixel output tail) + se_sparse_row_table_size(C_out) when weights->row_table is NULL
- * (weights NULL: that larger figure). */
+ * bytes (4 pixels' receptive fields as int16) + 28 * C_out (per-channel bias and requantization
+ * constants, a 4-pixel output tail) + se_sparse_row_table_size(C_out) when weights->row_table is
+ * NULL (weights NULL: that larger figure). */
 #define SE_SPARSE_CONV_S8_ARGS                                                                     \
     const se_context *ctx, const se_conv_params *params, const se_per_channel_quant *quant,        \
         const se_dims *input_dims, const int8_t *input, const se_dims *filter_dims,                 \
@@ -98,7 +98,7 @@ se_status se_sparse_conv2d_s8_ref(SE_SPARSE_CONV_S8_ARGS);
 se_status se_sparse_conv2d_s8_dsp(SE_SPARSE_CONV_S8_ARGS);
 
 /* Pointwise 1x1: arguments and restrictions as se_conv1x1_s8 (stride 1, no padding), filter_dims
- * {C_out, 1, 1, C_in}. Scratch: 0 for _ref; for _dsp 8 * C_in + 24 * C_out bytes + the row table
+ * {C_out, 1, 1, C_in}. Scratch: 0 for _ref; for _dsp 8 * C_in + 28 * C_out bytes + the row table
  * as above. */
 int32_t se_sparse_conv1x1_s8_get_buffer_size(const se_dims *input_dims, const se_dims *filter_dims,
                                              const se_sparse_weights *weights);
@@ -127,7 +127,7 @@ se_status se_sparse_depthwise_conv3x3_s8_dsp(SE_SPARSE_CONV_S8_ARGS);
 
 /* Fully connected over a batch of tokens: arguments as se_fully_connected_s8
  * (se_fully_connected.h), the coded matrix [C_out, C_in]. Like the dense DSP kernel, the sum wraps
- * modulo 2^32 when bias + sum overflows. Scratch: 0 for _ref; for _dsp 8 * C_in + 24 * C_out bytes
+ * modulo 2^32 when bias + sum overflows. Scratch: 0 for _ref; for _dsp 8 * C_in + 28 * C_out bytes
  * when tokens >= 4 (4 tokens as int16, requantization constants), 2 * C_in when tokens < 4, + the
  * row table as above. */
 #define SE_SPARSE_FC_S8_ARGS                                                                       \
