@@ -195,7 +195,7 @@ static void bench_layer(const layer *l, const int32_t *blocks, int num_blocks, s
     const int32_t in_size = is_fc ? l->fc.tokens * l->fc.in_features : l->in.n * l->in.h * l->in.w * l->in.c;
     const int32_t out_size = is_fc ? l->fc.tokens * l->fc.out_features : l->out.n * l->out.h * l->out.w * l->out.c;
     const int32_t elements = l->rows * l->row_len;
-    const uint32_t macs = l->kind == LAYER_DEPTHWISE ? (uint32_t)out_size * 9u : (uint32_t)out_size * (uint32_t)l->row_len;
+    const uint32_t macs = (uint32_t)out_size * (uint32_t)(l->kind == LAYER_DEPTHWISE ? 9 : l->row_len);
     layer_data d;
     d.input = bench_alloc((uint32_t)in_size);
     d.output = bench_alloc((uint32_t)out_size);

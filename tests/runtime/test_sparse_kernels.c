@@ -44,7 +44,10 @@ static int32_t encode(const int8_t *m, int32_t rows, int32_t row_len, int32_t b,
 }
 
 /* Worst-case stream bytes: one entry per block, plus fillers (fewer than blocks / 256 + 1). */
-static size_t stream_room(int32_t elements, int32_t b) { return (size_t)(elements / b + elements / b / 256 + 2) * (size_t)(1 + b); }
+static size_t stream_room(int32_t elements, int32_t b)
+{
+    return (size_t)(elements / b + elements / b / 256 + 2) * (size_t)(1 + b);
+}
 
 /* Random matrix with each block zeroed with probability rho_pct / 100; rows in [dead_lo, dead_hi)
  * all zero (long gaps: filler entries). */
@@ -209,7 +212,8 @@ static void run_conv_case(uint32_t *rng, const conv_case *k, int32_t b, int32_t 
         for (int32_t ky = 0; ky < k->kh; ky++)
             for (int32_t kx = 0; kx < k->kw; kx++)
                 for (int32_t ci = 0; ci < k->in_c; ci++) {
-                    const int32_t coded_k = b == 3 && !pointwise ? (ky * k->in_c + ci) * 3 + kx : (ky * k->kw + kx) * k->in_c + ci;
+                    const int32_t coded_k = b == 3 && !pointwise ? (ky * k->in_c + ci) * 3 + kx
+                                                                 : (ky * k->kw + kx) * k->in_c + ci;
                     dense[((o * k->kh + ky) * k->kw + kx) * k->in_c + ci] = coded_m[o * row_len + coded_k];
                 }
     const se_activation act = extreme ? (se_activation){-128, 127} : (se_activation){-100, 90};
