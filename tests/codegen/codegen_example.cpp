@@ -1,8 +1,12 @@
-// Generates the example model's C sources (the CNN of example_models.h, its 1x1
-// layer block-sparse) and the bytes the host interpreter computes for the
-// deterministic input, for the code generation tests (tests/codegen/CMakeLists.txt).
+// Generates an example model's C sources and the bytes the host interpreter
+// computes for the deterministic input, for the code generation tests
+// (tests/codegen/CMakeLists.txt).
 //
-//   codegen_example <output directory>
+//   codegen_example <output directory> [model]
+//     model: cnn (default: the CNN of example_models.h, its 1x1 layer
+//     block-sparse), tinyformer (a small two-DoT TinyFormer: MobileNetV2
+//     residual blocks, pre-LN encoders with multi-head attention and MLP,
+//     sequence pooling), tinyformer_sparse (the same at 60% blockwise sparsity)
 //     writes model.h, model.c, model_weights.c, model_weights.h and
 //     expected_output.txt ("output: 0c fd ..." as firmware/model_main.c prints it)
 #include <cstdio>
@@ -14,19 +18,50 @@
 #include "tinyformer/engine/compiled_model.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/engine/interpreter.h"
+#include "tinyformer/toolkit/architecture.h"
+
+// Every op kind of a TinyFormer at a size that runs in a fraction of a second
+// under QEMU.
+static tinyformer::toolkit::ArchConfig small_tinyformer()
+{
+    using namespace tinyformer::toolkit;
+    ArchConfig c;
+    c.input_h = c.input_w = 16;
+    c.input_c = 3;
+    c.dots[0] = DoTConfig{8, 2, DownsampleKind::ConvStride2, {2}, {TransformerChoice{2, true, 1}}};
+    c.dots[1] = DoTConfig{16, 2, DownsampleKind::ConvMaxPool, {2}, {TransformerChoice{1, false, 1}}};
+    c.pooling = PoolingKind::SeqPool;
+    c.last_dim = 32;
+    c.classes = 10;
+    return c;
+}
 
 int main(int argc, char** argv)
 {
     using namespace tinyformer::engine;
-    if (argc != 2) {
-        std::cerr << "usage: " << argv[0] << " <output directory>\n";
+    if (argc != 2 && argc != 3) {
+        std::cerr << "usage: " << argv[0] << " <output directory> [cnn|tinyformer|tinyformer_sparse]\n";
         return 2;
     }
+    const std::string which = argc == 3 ? argv[2] : "cnn";
     try {
-        const CompiledModel model = compile(cnn_graph(/*sparse_pw=*/true));  // dense and sparse kernels
+        Graph graph;
+        if (which == "cnn") {
+            graph = cnn_graph(/*sparse_pw=*/true);  // dense and sparse kernels
+        } else if (which == "tinyformer" || which == "tinyformer_sparse") {
+            tinyformer::toolkit::ArchConfig config = small_tinyformer();
+            if (which == "tinyformer_sparse") {
+                config.set_uniform_sparsity(0.6f, 4);
+            }
+            graph = tinyformer::toolkit::build_engine_graph(config, 3);
+        } else {
+            std::cerr << "codegen_example: unknown model '" << which << "' (cnn, tinyformer, tinyformer_sparse)\n";
+            return 2;
+        }
+        const CompiledModel model = compile(graph);
         EmitOptions options;
         options.directory = argv[1];
-        options.model_name = "codegen_example";
+        options.model_name = "codegen_" + which;
         emit_c(model, options);
 
         HostInterpreter interpreter(model);
