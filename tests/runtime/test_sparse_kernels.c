@@ -252,7 +252,7 @@ static void run_conv_case(uint32_t *rng, const conv_case *k, int32_t b, int32_t 
     se_test_free(bias);
 }
 
-static void run_depthwise_case(uint32_t *rng, const conv_case *k, int32_t rho)
+static void run_depthwise_case(uint32_t *rng, const conv_case *k, int32_t rho, int extreme)
 {
     const int32_t out_h = (k->h + 2 * k->pad - 3) / k->stride + 1, out_w = (k->w + 2 * k->pad - 3) / k->stride + 1;
     const int32_t ch = k->in_c;
@@ -263,7 +263,7 @@ static void run_depthwise_case(uint32_t *rng, const conv_case *k, int32_t rho)
     int32_t *bias = se_test_alloc(4u * (size_t)ch);
     se_test_fill_s8(rng, x, in_size, -128, 127);
     random_pruned(rng, coded_m, ch, 9, 3, rho, k->dead_lo, k->dead_hi);
-    random_quant(rng, ch, mult, shift, bias, 0);
+    random_quant(rng, ch, mult, shift, bias, extreme);
     for (int32_t c = 0; c < ch; c++)
         for (int32_t t = 0; t < 9; t++) {
             dense[t * ch + c] = coded_m[c * 9 + t];
@@ -289,8 +289,9 @@ static void run_depthwise_case(uint32_t *rng, const conv_case *k, int32_t rho)
     const se_per_channel_quant q = {mult, shift};
     const se_dims in = {k->n, k->h, k->w, ch}, f = {1, 3, 3, ch}, out = {k->n, out_h, out_w, ch};
     char label[160];
-    snprintf(label, sizeof label, "sparse depthwise %dx%dx%dx%d s%d p%d zp%d/%d rho%d", (int)k->n, (int)k->h,
-             (int)k->w, (int)ch, (int)k->stride, (int)k->pad, (int)k->in_zp, (int)k->out_zp, (int)rho);
+    snprintf(label, sizeof label, "sparse depthwise %dx%dx%dx%d s%d p%d zp%d/%d rho%d%s", (int)k->n, (int)k->h,
+             (int)k->w, (int)ch, (int)k->stride, (int)k->pad, (int)k->in_zp, (int)k->out_zp, (int)rho,
+             extreme ? " extreme-bias" : "");
     check_conv_variants(label, k_depthwise_variants, 4, &c, &p, &q, &in, x, &f, bias, &out, want, out_size);
     free_coded(&c);
     se_test_free(x);
@@ -423,9 +424,10 @@ void suite_sparse_conv(void)
     };
     for (size_t i = 0; i < sizeof depthwise_cases / sizeof depthwise_cases[0]; i++) {
         for (size_t r = 0; r < sizeof k_rho_pct / sizeof k_rho_pct[0]; r++) {
-            run_depthwise_case(&rng, &depthwise_cases[i], k_rho_pct[r]);
+            run_depthwise_case(&rng, &depthwise_cases[i], k_rho_pct[r], 0);
         }
     }
+    run_depthwise_case(&rng, &depthwise_cases[0], 50, 1);
 
     const se_dims f2 = {8, 3, 3, 8}, f1 = {8, 1, 1, 8}, fd = {1, 3, 3, 8};
     conv_invalid("conv2d", k_conv2d_variants, &f2, 4);

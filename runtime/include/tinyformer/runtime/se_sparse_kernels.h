@@ -24,9 +24,11 @@
  * no zero-point term remains; the layout pairs with SXTB16 of the weights), then walks each output
  * row's entries (the row table gives where each row starts): per entry one dis add, one weight load
  * and 4 (b = 2) or 8 (b = 4) SMLAD against the 4 columns. 1 to 3 leftover tokens of the fully
- * connected layer go one at a time (batch 1 included). b = 3 has no SMLAD path: the _dsp variants
- * compute it with the reference loop (same bits, reference speed); depthwise _dsp is the reference
- * loop. The unsuffixed name dispatches to the variant built for the target (se_sparse_dispatch.c).
+ * connected layer go one at a time (batch 1 included). b = 3 has no SMLAD path in conv2d, 1x1 and
+ * FC: their _dsp variants compute it with the reference loop (same bits, reference speed).
+ * Depthwise _dsp goes channel by channel over the channel's present kernel rows only (plain MLA:
+ * its taps are C bytes apart, nothing to pair for SMLAD). The unsuffixed name dispatches to the
+ * variant built for the target (se_sparse_dispatch.c).
  *
  * Validation and the trusted path. Every argument is checked on every call. The stream is
  * checked against the shape with se_sparse_validate_s8 (O(entries)) unless weights->row_table is
