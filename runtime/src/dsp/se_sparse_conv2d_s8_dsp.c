@@ -45,10 +45,14 @@ static void se_sparse_conv2d_im2col(const se_sparse_conv2d_geometry *g, const in
             continue;
         }
         const int8_t *src = image + ((size_t)y * g->in_w + (x0 + kx_lo)) * g->in_c;
-        se_sparse_col_write_run(cols, 4, g->block, slot, k, NULL, left, g->offset_pair);
+        if (left > 0) {
+            se_sparse_col_write_run(cols, 4, g->block, slot, k, NULL, left, g->offset_pair);
+        }
         se_sparse_col_write_run(cols, 4, g->block, slot, k + left, src, inside, g->offset_pair);
-        se_sparse_col_write_run(cols, 4, g->block, slot, k + left + inside, NULL, row_taps - left - inside,
-                                g->offset_pair);
+        if (row_taps - left - inside > 0) {
+            se_sparse_col_write_run(cols, 4, g->block, slot, k + left + inside, NULL, row_taps - left - inside,
+                                    g->offset_pair);
+        }
     }
 }
 
