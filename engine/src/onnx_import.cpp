@@ -3,6 +3,7 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <map>
 
 #include <onnx/checker.h>
 #include <onnx/defs/schema.h>
@@ -66,6 +67,52 @@ void fix_input_shapes(onnx::ModelProto& model, const std::string& source)
     }
 }
 
+// Guards for libonnx 1.12's conv/pool shape inference, which crashes on some malformed nodes: it divides by
+// strides unchecked, and reads out of bounds when a Conv without a kernel_shape attribute has weights of a
+// higher rank than its input. Checks the window attributes and gives every Conv / QLinearConv the kernel_shape
+// of its constant weights (an initializer, possibly through DequantizeLinear), so that inference checks ranks.
+void prepare_conv_pool_nodes(onnx::ModelProto& model, const std::string& source)
+{
+    auto* graph = model.mutable_graph();
+    std::map<std::string, const onnx::TensorProto*> initializers;
+    std::map<std::string, std::string> dequantized_from;
+    for (const auto& init : graph->initializer()) initializers[init.name()] = &init;
+    for (const auto& node : graph->node()) {
+        if (node.op_type() == "DequantizeLinear" && node.input_size() > 0 && node.output_size() > 0) {
+            dequantized_from[node.output(0)] = node.input(0);
+        }
+    }
+    for (auto& node : *graph->mutable_node()) {
+        const bool pool = node.op_type() == "MaxPool" || node.op_type() == "AveragePool";
+        const int w = node.op_type() == "Conv" ? 1 : node.op_type() == "QLinearConv" ? 3 : -1;
+        if (w < 0 && !pool) continue;
+        // libonnx divides by the strides and indexes by kernel sizes without checking them.
+        for (const auto& a : node.attribute()) {
+            const bool positive = a.name() == "strides" || a.name() == "dilations" || a.name() == "kernel_shape";
+            if (!positive && a.name() != "pads") continue;
+            for (int64_t v : a.ints()) {
+                TF_CHECK(positive ? v > 0 : v >= 0, source, ": node '", node.name(), "' (", node.op_type(),
+                         "): attribute ", a.name(), " value ", v, " must be ", positive ? "positive" : ">= 0");
+            }
+        }
+        if (pool) continue;
+        bool has_kernel_shape = false;
+        for (const auto& a : node.attribute()) has_kernel_shape = has_kernel_shape || a.name() == "kernel_shape";
+        if (has_kernel_shape) continue;
+        std::string name = node.input_size() > w ? node.input(w) : "";
+        if (!initializers.count(name) && dequantized_from.count(name)) name = dequantized_from.at(name);
+        TF_CHECK(initializers.count(name), source, ": node '", node.name(), "' (", node.op_type(),
+                 "): weights must be a constant (an int8 initializer, through DequantizeLinear for Conv)");
+        const auto& dims = initializers.at(name)->dims();
+        TF_CHECK(dims.size() >= 3, source, ": node '", node.name(), "' (", node.op_type(), "): weights '", name,
+                 "' have rank ", dims.size(), ", expected [C_out, C_in/group, KH, KW]");
+        auto* attr = node.add_attribute();
+        attr->set_name("kernel_shape");
+        attr->set_type(onnx::AttributeProto::INTS);
+        for (int i = 2; i < dims.size(); i++) attr->add_ints(dims[i]);
+    }
+}
+
 Graph import_model(onnx::ModelProto model, const std::string& source)
 {
     try {
@@ -74,7 +121,9 @@ Graph import_model(onnx::ModelProto model, const std::string& source)
         throw Error(source + ": the ONNX checker rejects the model: " + e.what());
     }
     check_opset(model, source);
+    onnx_import::check_supported_ops(model, source);
     fix_input_shapes(model, source);
+    prepare_conv_pool_nodes(model, source);
     try {
         onnx::ShapeInferenceOptions options(/*check_type=*/true, /*strict_mode=*/1, /*data_prop=*/true);
         onnx::shape_inference::InferShapes(model, onnx::OpSchemaRegistry::Instance(), options);

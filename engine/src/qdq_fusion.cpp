@@ -152,6 +152,39 @@ class Converter {
 public:
     Converter(const onnx::ModelProto& model, std::string source) : model_(model), source_(std::move(source)) {}
 
+    using Handler = void (Converter::*)(const onnx::NodeProto&);
+    // The ops the conversion has a rule for.
+    static const std::map<std::string, Handler>& handlers()
+    {
+        static const std::map<std::string, Handler> table = {
+            {"QuantizeLinear", &Converter::quantize_linear},
+            {"DequantizeLinear", &Converter::dequantize_linear},
+            {"Conv", &Converter::conv},
+            {"Gemm", &Converter::gemm},
+            {"MatMul", &Converter::matmul},
+            {"Add", &Converter::add},
+            {"Mul", &Converter::scale_scores},
+            {"Div", &Converter::scale_scores},
+            {"Relu", &Converter::activation},
+            {"Clip", &Converter::activation},
+            {"MaxPool", &Converter::pool2x2},
+            {"AveragePool", &Converter::pool2x2},
+            {"GlobalAveragePool", &Converter::global_pool},
+            {"ReduceMean", &Converter::reduce_mean},
+            {"Softmax", &Converter::softmax},
+            {"LayerNormalization", &Converter::layer_norm},
+            {"Reshape", &Converter::reshape},
+            {"Flatten", &Converter::reshape},
+            {"Transpose", &Converter::transpose},
+            {"Identity", &Converter::identity},
+            {"Constant", &Converter::constant_node},
+            {"QLinearConv", &Converter::qlinear_conv},
+            {"QLinearMatMul", &Converter::qlinear_matmul},
+        };
+        return table;
+    }
+
+
     Graph run()
     {
         const auto& g = model_.graph();
@@ -236,11 +269,23 @@ private:
     {
         auto it = shapes_.find(name);
         if (it == shapes_.end()) fail(node, "tensor '", name, "' has no shape after shape inference");
-        for (int64_t d : it->second) {
-            if (d <= 0) fail(node, "tensor '", name, "' has a dynamic or empty shape ", shape_str(it->second),
-                             "; supported: static positive shapes");
+        if (!shape_in_range(it->second)) {
+            fail(node, "tensor '", name, "' has shape ", shape_str(it->second), "; supported: ", kShapeRule);
         }
         return it->second;
+    }
+
+    // Static, positive, and small enough that products of dimensions never overflow.
+    static constexpr const char* kShapeRule = "static positive dimensions, at most 2^31 elements";
+    static bool shape_in_range(const Shape& s)
+    {
+        int64_t elements = 1;
+        for (int64_t d : s) {
+            if (d <= 0 || d > std::numeric_limits<int32_t>::max()) return false;
+            elements *= d;
+            if (elements > std::numeric_limits<int32_t>::max()) return false;
+        }
+        return true;
     }
 
     bool is_initializer(const std::string& name) const
@@ -274,9 +319,8 @@ private:
         } else {
             fail_model("graph input '", in.name(), "' is ", elem_type_name(type), "; supported: float or int8");
         }
-        for (int64_t d : v.shape) {
-            if (d <= 0) fail_model("graph input '", in.name(), "' has shape ", shape_str(v.shape),
-                                   "; supported: static positive shapes");
+        if (!shape_in_range(v.shape)) {
+            fail_model("graph input '", in.name(), "' has shape ", shape_str(v.shape), "; supported: ", kShapeRule);
         }
         if (v.shape.empty() || v.shape.size() > 4) {
             fail_model("graph input '", in.name(), "' has rank ", v.shape.size(), "; supported: rank 1 to 4");
@@ -549,42 +593,23 @@ private:
     }
 
     // ---- dispatch -----------------------------------------------------------------------------------------
-    void convert(const onnx::NodeProto& node, int index)
+public:
+    // Rejects a node of another domain or an op without a rule (also run before shape inference).
+    void check_supported(const onnx::NodeProto& node, int index)
     {
         node_name_ = node.name().empty() ? node.op_type() + "_" + std::to_string(index) : node.name();
         if (!node.domain().empty() && node.domain() != "ai.onnx") {
             fail(node, "domain '", node.domain(), "' is not supported; supported ops (default domain): ",
                  kSupportedOps);
         }
-        using Handler = void (Converter::*)(const onnx::NodeProto&);
-        static const std::map<std::string, Handler> handlers = {
-            {"QuantizeLinear", &Converter::quantize_linear},
-            {"DequantizeLinear", &Converter::dequantize_linear},
-            {"Conv", &Converter::conv},
-            {"Gemm", &Converter::gemm},
-            {"MatMul", &Converter::matmul},
-            {"Add", &Converter::add},
-            {"Mul", &Converter::scale_scores},
-            {"Div", &Converter::scale_scores},
-            {"Relu", &Converter::activation},
-            {"Clip", &Converter::activation},
-            {"MaxPool", &Converter::pool2x2},
-            {"AveragePool", &Converter::pool2x2},
-            {"GlobalAveragePool", &Converter::global_pool},
-            {"ReduceMean", &Converter::reduce_mean},
-            {"Softmax", &Converter::softmax},
-            {"LayerNormalization", &Converter::layer_norm},
-            {"Reshape", &Converter::reshape},
-            {"Flatten", &Converter::reshape},
-            {"Transpose", &Converter::transpose},
-            {"Identity", &Converter::identity},
-            {"Constant", &Converter::constant_node},
-            {"QLinearConv", &Converter::qlinear_conv},
-            {"QLinearMatMul", &Converter::qlinear_matmul},
-        };
-        auto it = handlers.find(node.op_type());
-        if (it == handlers.end()) fail(node, "op is not supported; supported: ", kSupportedOps);
-        (this->*(it->second))(node);
+        if (!handlers().count(node.op_type())) fail(node, "op is not supported; supported: ", kSupportedOps);
+    }
+
+private:
+    void convert(const onnx::NodeProto& node, int index)
+    {
+        check_supported(node, index);
+        (this->*(handlers().at(node.op_type())))(node);
     }
 
     // ---- Q / DQ -------------------------------------------------------------------------------------------
@@ -1378,6 +1403,14 @@ private:
 };
 
 }  // namespace
+
+void check_supported_ops(const onnx::ModelProto& model, const std::string& source)
+{
+    Converter converter(model, source);
+    for (int i = 0; i < model.graph().node_size(); i++) {
+        converter.check_supported(model.graph().node(i), i);
+    }
+}
 
 Graph convert_qdq_model(const onnx::ModelProto& model, const std::string& source)
 {

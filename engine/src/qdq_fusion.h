@@ -16,6 +16,10 @@
 
 namespace tinyformer::engine::onnx_import {
 
+// Throws Error naming the first node whose domain or op the conversion has no
+// rule for. Run before ONNX shape inference, which then only sees supported ops.
+void check_supported_ops(const onnx::ModelProto& model, const std::string& source);
+
 // `model` has passed the ONNX checker and strict shape inference, with static
 // shapes; `source` names the model in error messages.
 Graph convert_qdq_model(const onnx::ModelProto& model, const std::string& source);
