@@ -268,12 +268,13 @@ static void bench_layer(const layer *l, const int32_t *blocks, int num_blocks, s
 void bench_sparse(void)
 {
     static summary s;
-    static const int32_t k_blocks_24[] = {2, 4}, k_block_3[] = {3};
+    static const int32_t k_blocks_24[] = {2, 4}, k_blocks_243[] = {2, 4, 3}, k_block_3[] = {3};
     s.count = 0;
     {
+        /* b 3: the 3 width taps of a kernel row (coded order [C_out, KH, C_in, KW]) */
         const layer l = {"conv 3x3 16x16x32->32", "16x16x32 -> 16x16x32, 3x3, pad 1", LAYER_CONV2D,
                          {1, 16, 16, 32}, {32, 3, 3, 32}, {1, 16, 16, 32}, 1, {0, 0, 0}, 32, 288};
-        bench_layer(&l, k_blocks_24, 2, &s);
+        bench_layer(&l, k_blocks_243, 3, &s);
     }
     {
         const layer l = {"conv 1x1 16x16x32->64", "16x16x32 -> 16x16x64, 1x1", LAYER_CONV1X1,

@@ -382,6 +382,14 @@ void suite_sparse_conv(void)
         {1, 5, 6, 16, 4, 2, 2, 1, 1, -5, 3, 0, 0},
         {1, 3, 4, 4, 6, 5, 5, 2, 2, 17, -128, 0, 0},
         {1, 4, 4, 32, 6, 3, 3, 1, 1, -128, -128, 1, 4}, /* rows 1..3 zero: gaps > 255 blocks (b 2: 144 per row) */
+        /* block 3 DSP path: odd C_in (4-channel steps and 1-3 single channels), pixel counts leaving 0-3 for
+         * the tail group, stride 2, padding 2 (two taps of a row outside), a 1-pixel-wide input */
+        {1, 5, 7, 7, 9, 3, 3, 1, 1, -128, 127, 0, 0},  /* 35 pixels */
+        {1, 3, 3, 5, 4, 3, 3, 2, 1, 127, -128, 0, 0},  /* 4 pixels, stride 2 */
+        {1, 1, 5, 3, 6, 3, 3, 1, 1, -128, -128, 0, 0}, /* 5 pixels, C_in 3: single channels only */
+        {1, 4, 3, 9, 5, 3, 3, 1, 2, 127, 5, 0, 0},     /* 30 pixels, pad 2 */
+        {1, 3, 1, 6, 3, 3, 3, 1, 1, 9, -7, 0, 0},      /* 3 pixels, width 1: kx 0 and 2 outside */
+        {2, 6, 5, 11, 7, 3, 3, 2, 1, -1, 0, 0, 0},     /* 2 x 9 pixels, stride 2, C_in 11 */
     };
     for (size_t i = 0; i < sizeof conv_cases / sizeof conv_cases[0]; i++) {
         const conv_case *k = &conv_cases[i];
@@ -397,6 +405,7 @@ void suite_sparse_conv(void)
     }
     static const conv_case extreme = {1, 3, 3, 8, 5, 3, 3, 1, 1, -128, 0, 0, 0};
     run_conv_case(&rng, &extreme, 4, 50, 0, 1);
+    run_conv_case(&rng, &extreme, 3, 50, 0, 1);
 
     static const conv_case pointwise_cases[] = {
         {1, 4, 4, 8, 8, 1, 1, 1, 0, -128, 127, 0, 0},
@@ -431,6 +440,7 @@ void suite_sparse_conv(void)
 
     const se_dims f2 = {8, 3, 3, 8}, f1 = {8, 1, 1, 8}, fd = {1, 3, 3, 8};
     conv_invalid("conv2d", k_conv2d_variants, &f2, 4);
+    conv_invalid("conv2d b3", k_conv2d_variants, &f2, 3);
     conv_invalid("conv1x1", k_conv1x1_variants, &f1, 2);
     conv_invalid("depthwise", k_depthwise_variants, &fd, 3);
     {

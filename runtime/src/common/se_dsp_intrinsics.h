@@ -259,4 +259,14 @@ SE_INLINE uint32_t se_sub_sign(uint32_t a, int32_t x)
 SE_INLINE uint32_t se_sub_sign(uint32_t a, int32_t x) { return a - ((uint32_t)x >> 31); }
 #endif
 
+/* SMLATB: acc + top(x) * bottom(y), signed 16-bit halves, wrapping (one MAC). */
+#if SE_HAVE_ARM_DSP
+SE_INLINE int32_t se_smlatb(uint32_t x, uint32_t y, int32_t acc) { return __smlatb((int32_t)x, (int32_t)y, acc); }
+#else
+SE_INLINE int32_t se_smlatb(uint32_t x, uint32_t y, int32_t acc)
+{
+    return (int32_t)((uint32_t)acc + (uint32_t)((int32_t)(int16_t)(x >> 16) * (int32_t)(int16_t)(y & 0xFFFFu)));
+}
+#endif
+
 #endif /* TINYFORMER_RUNTIME_SE_DSP_INTRINSICS_H */

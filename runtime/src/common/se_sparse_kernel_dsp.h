@@ -10,6 +10,10 @@
  *   b = 4: cols[(j * P + p) * 4 + {0, 1, 2, 3}] = x[4j], x[4j + 2], x[4j + 1], x[4j + 3]
  *          (the order SXTB16 / SXTB16 ROR #8 give the 4 weight bytes: 2 SMLAD per column);
  *   b = 2: cols[(j * P + p) * 2 + {0, 1}] = x[2j], x[2j + 1]  (the weight pair is packed once).
+ *   b = 3 (P = 4 only): block j is 12 int16, cols[12j + 2p + {0, 1}] = x[3j], x[3j + 2] and
+ *          cols[12j + 8 + p] = x[3j + 1]: one entry word (dis, v0, v1, v2) gives {v0, v2} by
+ *          SXTB16 ROR #8 (one SMLAD per column) and v1 in the top half of SXTB16 (SMLATB/SMLATT
+ *          against the middle taps, two columns per word).
  * So the P columns of one block are contiguous (one pointer, LDRD), the block at column c of the
  * row starts at word c * P / 2, and an entry's dis advances the pointer by dis * b * P / 2 words.
  * (x + offset) lies in [-255, 255] and fits int16.
@@ -278,6 +282,51 @@ SE_INLINE void se_sparse_mac_b2_4col(const uint8_t *e, const uint32_t **x, se_sp
     acc->a3 = se_smlad(pair, b, acc->a3);
 }
 
+/* b = 3: the entry word v is (dis, v0, v1, v2); columns as (x0, x2) words and x1 pairs. */
+SE_INLINE void se_sparse_mac_b3_4col(uint32_t v, const uint32_t **x, se_sparse_acc4 *acc)
+{
+    const uint32_t outer = se_sxtb16_ror8(v); /* v0, v2 */
+    const uint32_t middle = se_sxtb16(v);     /* (dis), v1 */
+    uint32_t a, b;
+    se_read2_u32_advance(x, &a, &b);
+    acc->a0 = se_smlad(outer, a, acc->a0);
+    acc->a1 = se_smlad(outer, b, acc->a1);
+    se_read2_u32_advance(x, &a, &b);
+    acc->a2 = se_smlad(outer, a, acc->a2);
+    acc->a3 = se_smlad(outer, b, acc->a3);
+    se_read2_u32_advance(x, &a, &b);
+    acc->a0 = se_smlatb(middle, a, acc->a0);
+    acc->a1 = se_smlatt(middle, a, acc->a1);
+    acc->a2 = se_smlatb(middle, b, acc->a2);
+    acc->a3 = se_smlatt(middle, b, acc->a3);
+}
+
+/* x advanced past dis blocks of 6 words (24 bytes): one MLA (GCC makes two ADDs of the C form). */
+#if SE_HAVE_ARM_DSP
+SE_INLINE const uint32_t *se_sparse_skip_b3(const uint32_t *x, uint32_t dis)
+{
+    const uint32_t *r;
+    __asm__("mla %0, %1, %2, %3" : "=r"(r) : "r"(dis), "r"(24u), "r"(x));
+    return r;
+}
+#else
+SE_INLINE const uint32_t *se_sparse_skip_b3(const uint32_t *x, uint32_t dis) { return x + 6u * dis; }
+#endif
+
+/* The b = 3 walk over a row's n >= 1 entries (e at the first, x at its block): each entry's own
+ * word gives its dis, so nothing is read past the row; returns e past the row. */
+SE_INLINE const uint8_t *se_sparse_walk_b3_4col(const uint8_t *e, const uint32_t *x, int32_t n, se_sparse_acc4 *acc)
+{
+    const uint8_t *const end = e + 4 * n;
+    se_sparse_mac_b3_4col(se_read_u32((const int8_t *)e), &x, acc);
+    for (e += 4; e != end; e += 4) {
+        const uint32_t v = se_read_u32((const int8_t *)e);
+        x = se_sparse_skip_b3(x, v & 0xFFu);
+        se_sparse_mac_b3_4col(v, &x, acc);
+    }
+    return e;
+}
+
 SE_INLINE void se_sparse_mac_b4_1col(const uint8_t *e, const uint32_t **x, int32_t *acc)
 {
     const uint32_t v = se_read_u32((const int8_t *)(e + 1));
@@ -316,8 +365,9 @@ SE_INLINE void se_sparse_mac_b2_1col(const uint8_t *e, const uint32_t **x, int32
 
 /* Every row of the coded matrix against 4 columns; column p's result for row r goes to
  * out[p * out_stride + r]. Rows follow each other in the stream, so one pointer walks it; the row
- * table gives each row's entry count and the column of its first entry. block (2 or 4) and
- * full_range are compile-time constants in each expansion (se_sparse_rows_4col below). */
+ * table gives each row's entry count and the column of its first entry. block (2, 3 or 4) and
+ * full_range are compile-time constants in each expansion (se_sparse_rows_4col below); block 3 is
+ * conv2d's width blocks. */
 SE_INLINE void se_sparse_rows_4col_impl(const se_sparse_weights *w, const int32_t *table, int32_t rows,
                                         const int16_t *cols, const se_sparse_row_consts *plans,
                                         const se_sparse_out_stage *st, int8_t *out, int32_t out_stride,
@@ -338,6 +388,8 @@ SE_INLINE void se_sparse_rows_4col_impl(const se_sparse_weights *w, const int32_
             const uint32_t *x = words + 2 * first_col[r];
             if (block == 4) {
                 SE_SPARSE_WALK_ROW(se_sparse_mac_b4_4col, 5, 8u, e, x, n, &acc);
+            } else if (block == 3) {
+                e = se_sparse_walk_b3_4col(e, x, n, &acc);
             } else {
                 SE_SPARSE_WALK_ROW(se_sparse_mac_b2_4col, 3, 4u, e, x, n, &acc);
             }
@@ -370,6 +422,12 @@ static inline void se_sparse_rows_4col(const se_sparse_weights *w, const int32_t
             se_sparse_rows_4col_impl(w, table, rows, cols, plans, st, out, out_stride, 4, 1);
         } else {
             se_sparse_rows_4col_impl(w, table, rows, cols, plans, st, out, out_stride, 4, 0);
+        }
+    } else if (w->block == 3) {
+        if (full_range) {
+            se_sparse_rows_4col_impl(w, table, rows, cols, plans, st, out, out_stride, 3, 1);
+        } else {
+            se_sparse_rows_4col_impl(w, table, rows, cols, plans, st, out, out_stride, 3, 0);
         }
     } else if (full_range) {
         se_sparse_rows_4col_impl(w, table, rows, cols, plans, st, out, out_stride, 2, 1);
