@@ -319,10 +319,20 @@ SE_INLINE const uint8_t *se_sparse_walk_b3_4col(const uint8_t *e, const uint32_t
 {
     const uint8_t *const end = e + 4 * n;
     se_sparse_mac_b3_4col(se_read_u32((const int8_t *)e), &x, acc);
-    for (e += 4; e != end; e += 4) {
+    e += 4;
+    if ((n & 1) == 0) { /* then pairs */
         const uint32_t v = se_read_u32((const int8_t *)e);
         x = se_sparse_skip_b3(x, v & 0xFFu);
         se_sparse_mac_b3_4col(v, &x, acc);
+        e += 4;
+    }
+    for (; e != end; e += 8) {
+        const uint32_t v = se_read_u32((const int8_t *)e);
+        x = se_sparse_skip_b3(x, v & 0xFFu);
+        se_sparse_mac_b3_4col(v, &x, acc);
+        const uint32_t u = se_read_u32((const int8_t *)(e + 4));
+        x = se_sparse_skip_b3(x, u & 0xFFu);
+        se_sparse_mac_b3_4col(u, &x, acc);
     }
     return e;
 }

@@ -7,6 +7,8 @@
  * (the 3 width taps of one kernel row and input channel, coded order [C_out, KH, C_in, 3]) has its
  * own column layout: per entry 4 SMLAD and 4 SMLATB/SMLATT for the 4 pixels.
  */
+#include <stddef.h>
+
 #include "se_conv_validate.h"
 #include "se_sparse_kernel_dsp.h"
 
@@ -63,11 +65,10 @@ static void se_sparse_conv2d_im2col(const se_sparse_conv2d_geometry *g, const in
 static void se_sparse_widen_b3(const int8_t *s0, const int8_t *s1, const int8_t *s2, int32_t channels,
                                uint32_t offset_pair, int16_t *outer, int16_t *middle)
 {
+    const ptrdiff_t to1 = s1 - s0, to2 = s2 - s0; /* one pointer walks, the taps at fixed distances */
     for (; channels >= 4; channels -= 4) {
-        const uint32_t a = se_read_u32(s0), b = se_read_u32(s1), c = se_read_u32(s2);
+        const uint32_t a = se_read_u32(s0), b = se_read_u32(s0 + to1), c = se_read_u32(s0 + to2);
         s0 += 4;
-        s1 += 4;
-        s2 += 4;
         const uint32_t a_even = se_sxtab16(offset_pair, a), a_odd = se_sxtab16_ror8(offset_pair, a);
         const uint32_t c_even = se_sxtab16(offset_pair, c), c_odd = se_sxtab16_ror8(offset_pair, c);
         const uint32_t b_even = se_sxtab16(offset_pair, b), b_odd = se_sxtab16_ror8(offset_pair, b);
@@ -83,10 +84,10 @@ static void se_sparse_widen_b3(const int8_t *s0, const int8_t *s1, const int8_t 
         middle += 48;
     }
     const int32_t offset = (int16_t)(offset_pair & 0xFFFFu);
-    for (; channels > 0; channels--) {
-        outer[0] = (int16_t)(*s0++ + offset);
-        outer[1] = (int16_t)(*s2++ + offset);
-        middle[0] = (int16_t)(*s1++ + offset);
+    for (; channels > 0; channels--, s0++) {
+        outer[0] = (int16_t)(s0[0] + offset);
+        outer[1] = (int16_t)(s0[to2] + offset);
+        middle[0] = (int16_t)(s0[to1] + offset);
         outer += 12;
         middle += 12;
     }
