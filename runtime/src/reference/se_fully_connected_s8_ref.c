@@ -26,10 +26,12 @@ se_status se_fully_connected_s8_ref(SE_FULLY_CONNECTED_S8_ARGS)
         int8_t *out = output + (ptrdiff_t)t * out_features;
         for (int32_t o = 0; o < out_features; ++o) {
             const int8_t *w = weights + (ptrdiff_t)o * in_features;
-            int32_t acc = bias != NULL ? bias[o] : 0;
+            /* bias + the products wrap modulo 2^32, like the DSP kernels' SMLAD accumulation */
+            uint32_t sum = (uint32_t)(bias != NULL ? bias[o] : 0);
             for (int32_t i = 0; i < in_features; ++i) {
-                acc += (int32_t)w[i] * ((int32_t)x[i] - params->input_zp);
+                sum += (uint32_t)((int32_t)w[i] * ((int32_t)x[i] - params->input_zp));
             }
+            const int32_t acc = (int32_t)sum;
             const int32_t y = se_requantize(acc, quant->multiplier[o], quant->shift[o]) + params->output_zp;
             out[o] = (int8_t)se_clamp(y, params->act.min, params->act.max);
         }

@@ -7,7 +7,8 @@
  *   quant   multiplier[C_out] in [0, 2^31 - 1], shift[C_out] in [-31, 30]
  *   output  int8  [tokens, C_out]  must not overlap the inputs
  * Element: clamp(requantize(bias[o] + sum_i w[o][i] * (x[t][i] - input_zp), quant[o]) + output_zp,
- *                act.min, act.max), accumulated in int32 (docs/numerics.md, sections 2 and 4).
+ *                act.min, act.max), accumulated in int32 (docs/numerics.md, sections 2 and 4); bias +
+ *                accumulator wraps modulo 2^32 (every variant: an extreme bias is defined, not UB).
  *
  * Variants (as in se_conv.h): *_ref is the definition, plain C; *_dsp uses SMLAD and gives the same bits;
  * the unsuffixed name dispatches to the variant built for the target. Each variant's
