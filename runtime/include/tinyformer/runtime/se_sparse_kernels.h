@@ -23,9 +23,11 @@
  * widens the input once to int16 (im2col of 4 output pixels, or 4 tokens, with -input_zp added, so
  * no zero-point term remains; the layout pairs with SXTB16 of the weights), then walks each output
  * row's entries (the row table gives where each row starts): per entry one dis add, one weight load
- * and 4 (b = 2) or 8 (b = 4) SMLAD against the 4 columns. 1 to 3 leftover tokens of the fully
- * connected layer go one at a time (batch 1 included). b = 3 has no SMLAD path in conv2d, 1x1 and
- * FC: their _dsp variants compute it with the reference loop (same bits, reference speed).
+ * and 4 (b = 2) or 8 (b = 4) SMLAD against the 4 columns. conv2d with b = 3 (the width taps) has
+ * its own column layout: per entry one word load, 4 SMLAD (taps 0 and 2) and 4 SMLATB/SMLATT (tap
+ * 1). 1 to 3 leftover tokens of the fully connected layer go one at a time (batch 1 included).
+ * b = 3 has no SMLAD path in 1x1 and FC: their _dsp variants compute it with the reference loop
+ * (same bits, reference speed).
  * Depthwise _dsp goes channel by channel over the channel's present kernel rows only (plain MLA:
  * its taps are C bytes apart, nothing to pair for SMLAD). The unsuffixed name dispatches to the
  * variant built for the target (se_sparse_dispatch.c).
