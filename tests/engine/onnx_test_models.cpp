@@ -88,11 +88,15 @@ std::string OnnxModelBuilder::input(const std::string& name, const std::vector<i
     return name;
 }
 
-void OnnxModelBuilder::output(const std::string& name, int32_t elem_type)
+void OnnxModelBuilder::output(const std::string& name, int32_t elem_type, const std::vector<int64_t>& shape)
 {
     auto* out = model_.mutable_graph()->add_output();
     out->set_name(name);
     out->mutable_type()->mutable_tensor_type()->set_elem_type(elem_type);
+    if (!shape.empty()) {
+        auto* s = out->mutable_type()->mutable_tensor_type()->mutable_shape();
+        for (int64_t d : shape) s->add_dim()->set_dim_value(d);
+    }
 }
 
 namespace {
@@ -199,8 +203,10 @@ std::string OnnxModelBuilder::serialize() const
     // Outputs declared without a shape take the one ONNX shape inference finds (the checker wants a shape).
     onnx::ModelProto model = model_;
     onnx::ModelProto inferred = model_;
+    bool all_shaped = true;
+    for (const auto& out : model_.graph().output()) all_shaped = all_shaped && out.type().tensor_type().has_shape();
     try {
-        onnx::shape_inference::InferShapes(inferred);
+        if (!all_shaped) onnx::shape_inference::InferShapes(inferred);
     } catch (const std::exception&) {
         // an invalid model on purpose: leave the outputs as declared
     }

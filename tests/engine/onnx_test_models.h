@@ -35,10 +35,12 @@ class OnnxModelBuilder {
 public:
     explicit OnnxModelBuilder(int64_t opset = 17);
 
-    // Graph inputs and outputs (outputs get their type and shape from shape inference).
+    // Graph inputs and outputs. An output without a shape gets the one ONNX shape inference finds at
+    // serialize() (give the shape for a model that shape inference must not see before the import does).
     std::string input(const std::string& name, const std::vector<int64_t>& shape,
                       int32_t elem_type = onnx::TensorProto::FLOAT);
-    void output(const std::string& name, int32_t elem_type = onnx::TensorProto::FLOAT);
+    void output(const std::string& name, int32_t elem_type = onnx::TensorProto::FLOAT,
+                const std::vector<int64_t>& shape = {});
 
     // Initializers (raw_data, little-endian).
     std::string init_s8(const std::string& name, const std::vector<int64_t>& dims, const std::vector<int8_t>& values);

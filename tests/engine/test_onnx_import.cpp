@@ -239,6 +239,59 @@ TEST(OnnxImport, ReadsAFileAndNamesMissingFiles)
     EXPECT_CONTAINS(error_of([&] { import_onnx(path); }), path + ": cannot open");
 }
 
+TEST(OnnxImport, AttentionWithoutBatchAxisAndGemmProjections)
+{
+    OnnxModelBuilder b;
+    const std::string x = b.qdq(b.input("x", {4, 8}), 0.05f, 0);
+    auto proj = [&](const std::string& name, int32_t seed) {
+        const std::string w = b.weights(name + ".w", {8, 8}, test::pattern_s8(64, seed), fixture_scales(8), 0);
+        return b.qdq(b.node("Gemm", {x, w}, {attr_int("transB", 1)}, name), 0.04f, 0);
+    };
+    const std::string q = proj("q", 1), k = proj("k", 2), v = proj("v", 3);
+    const std::string split = b.init_i64("split", {3}, {4, 2, 4});
+    // the head split applied to the int8 tensors, before DequantizeLinear
+    const std::string qh = b.node("Transpose", {b.node("Reshape", {q, split})}, {attr_ints("perm", {1, 0, 2})});
+    const std::string kt = b.node("Transpose", {b.node("Reshape", {k, split})}, {attr_ints("perm", {1, 2, 0})});
+    const std::string vh = b.node("Transpose", {b.node("Reshape", {v, split})}, {attr_ints("perm", {1, 0, 2})});
+    std::string s = b.node("Div", {b.node("MatMul", {qh, kt}, {}, "qk"), b.init_f32("sqrt_d", {}, {2.0f})});
+    s = b.qdq(b.qdq(s, 0.1f, 0), 0.1f, 0);  // a Q/DQ pair repeated with the same parameters is harmless
+    s = b.qdq(b.node("Softmax", {s}, {attr_int("axis", 2)}), 1.0f / 256, -128);
+    std::string c = b.node("Transpose", {b.node("MatMul", {s, vh})}, {attr_ints("perm", {1, 0, 2})});
+    c = b.node("Reshape", {c, b.init_i64("merge", {2}, {4, 8})});
+    b.output(b.qdq(c, 0.03f, 1));
+    const Graph g = import(b.serialize());
+    ASSERT_EQ(kinds(g), (std::vector<OpKind>{OpKind::FullyConnected, OpKind::FullyConnected, OpKind::FullyConnected,
+                                             OpKind::Attention}))
+        << kinds_str(g);
+    EXPECT_EQ(g.ops()[3].name, "qk");
+    EXPECT_EQ(std::get<AttentionAttrs>(g.ops()[3].attrs).heads, 2);
+    EXPECT_EQ(out(g, 3).shape, (std::vector<int32_t>{4, 8}));
+    expect_quant(out(g, 3), 0.03f, 1);
+}
+
+TEST(OnnxImport, MeanOverTokensBecomesGlobalAveragePool)
+{
+    OnnxModelBuilder b;
+    const std::string x = b.qdq(b.input("x", {1, 6, 8}), 0.05f, 2);
+    b.output(b.qdq(b.node("ReduceMean", {x}, {attr_ints("axes", {1}), attr_int("keepdims", 0)}, "mean"), 0.05f, 2));
+    const Graph g = import(b.serialize());
+    ASSERT_EQ(kinds(g), (std::vector<OpKind>{OpKind::Reshape, OpKind::GlobalAvgPool})) << kinds_str(g);
+    EXPECT_EQ(out(g, 0).shape, (std::vector<int32_t>{1, 6, 1, 8}));
+    EXPECT_EQ(out(g, 1).shape, (std::vector<int32_t>{1, 8}));
+}
+
+TEST(OnnxImport, Int8GraphInputTakesItsDequantizeLinearParameters)
+{
+    OnnxModelBuilder b;
+    const std::string x = b.dequantize(b.input("x", {1, 4, 4, 4}, onnx::TensorProto::INT8), 0.02f, -7);
+    b.output(b.qdq(b.node("MaxPool", {x}, {attr_ints("kernel_shape", {2, 2}), attr_ints("strides", {2, 2})}),
+                   0.02f, -7));
+    const Graph g = import(b.serialize());
+    ASSERT_EQ(kinds(g), (std::vector<OpKind>{OpKind::MaxPool2x2}));
+    expect_quant(g.tensor(g.inputs[0]), 0.02f, -7);
+    EXPECT_EQ(out(g, 0).shape, (std::vector<int32_t>{1, 2, 2, 4}));
+}
+
 // ---- errors ---------------------------------------------------------------------------------------------------
 
 TEST(OnnxImportErrors, TruncatedFileIsNotAValidModel)
@@ -376,6 +429,37 @@ TEST(OnnxImportErrors, AttentionScaleMustBeOneOverSqrtHeadDim)
                            b.init_i64("merge", {3}, {1, 4, 8})});
     b.output(b.qdq(c, 0.05f, 0));
     EXPECT_CONTAINS(error_of([&] { import(b.serialize()); }), "supported: 1/sqrt(head_dim) = 0.5");
+}
+
+TEST(OnnxImportErrors, ZeroStrideIsRejectedBeforeShapeInference)
+{
+    OnnxModelBuilder b;
+    const std::string x = b.qdq(b.input("x", {1, 2, 4, 4}), 0.05f, 0);
+    const std::string w = b.weights("w", {2, 2, 1, 1}, test::pattern_s8(4, 1), {0.01f}, 0);
+    b.output(b.qdq(b.node("Conv", {x, w}, {attr_ints("strides", {0, 1})}, "c"), 0.05f, 0), onnx::TensorProto::FLOAT,
+             {1, 2, 4, 4});  // shape given: libonnx's own inference would divide by the zero stride
+    EXPECT_CONTAINS(error_of([&] { import(b.serialize()); }),
+                    "node 'c' (Conv): attribute strides value 0 must be positive");
+}
+
+TEST(OnnxImportErrors, BiasScaleMustBeInputTimesWeightScale)
+{
+    OnnxModelBuilder b;
+    const std::string x = b.qdq(b.input("x", {1, 4}), 0.05f, 0);
+    const std::string w = b.weights("w", {2, 4}, test::pattern_s8(8, 1), {0.01f, 0.02f}, 0);
+    const std::string bias = b.bias("b", {1, 2}, 0.5f, {0.01f, 0.02f});  // 0.5 is not the input scale
+    b.output(b.qdq(b.node("Gemm", {x, w, bias}, {attr_int("transB", 1)}, "fc"), 0.1f, 0));
+    EXPECT_CONTAINS(error_of([&] { import(b.serialize()); }),
+                    "node 'fc' (Gemm): bias 'b_dq_out' channel 0 has scale 0.005");
+}
+
+TEST(OnnxImportErrors, FlatteningAFeatureMapIsRejected)
+{
+    OnnxModelBuilder b;
+    const std::string x = b.qdq(b.input("x", {1, 2, 4, 4}), 0.05f, 0);
+    b.output(b.qdq(b.node("Flatten", {x}, {}, "flat"), 0.05f, 0));
+    EXPECT_CONTAINS(error_of([&] { import(b.serialize()); }),
+                    "node 'flat' (Flatten): reshaping the feature map [1,2,4,4] to [1,32] is not supported");
 }
 
 }  // namespace
