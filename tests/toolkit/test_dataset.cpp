@@ -621,7 +621,7 @@ TEST(Loader, WithoutAugmentationBatchesEqualTheNormalizedData)
                             const int64_t at = layout == Layout::NHWC ? (y * 4 + x) * 3 + c : (c * 4 + y) * 4 + x;
                             ASSERT_EQ(b.images[static_cast<size_t>(k * 48 + at)],
                                       normalized(e.image[static_cast<size_t>((y * 4 + x) * 3 + c)],
-                                                 norm.mean[static_cast<size_t>(c)], norm.std[static_cast<size_t>(c)]))
+                                                 norm.mean[static_cast<size_t>(c)], norm.stddev[static_cast<size_t>(c)]))
                                 << "image " << i << " y " << y << " x " << x << " c " << c;
                         }
                     }
@@ -637,12 +637,12 @@ TEST(Loader, WithoutAugmentationBatchesEqualTheNormalizedData)
 TEST(Loader, DefaultNormalizationMapsPixelsToTheDocumentedValues)
 {
     const Normalization c = Normalization::defaults_for(DatasetKind::Cifar10);
-    EXPECT_NEAR(normalized(255, c.mean[0], c.std[0]), (1.0 - 0.4914) / 0.2470, 1e-5);
-    EXPECT_NEAR(normalized(0, c.mean[2], c.std[2]), -0.4465 / 0.2616, 1e-5);
+    EXPECT_NEAR(normalized(255, c.mean[0], c.stddev[0]), (1.0 - 0.4914) / 0.2470, 1e-5);
+    EXPECT_NEAR(normalized(0, c.mean[2], c.stddev[2]), -0.4465 / 0.2616, 1e-5);
     const Normalization f = Normalization::defaults_for(DatasetKind::FashionMnist);
     ASSERT_EQ(f.mean.size(), 1u);
     EXPECT_FLOAT_EQ(f.mean[0], 0.2860f);
-    EXPECT_FLOAT_EQ(f.std[0], 0.3530f);
+    EXPECT_FLOAT_EQ(f.stddev[0], 0.3530f);
     EXPECT_EQ(Normalization::defaults_for(DatasetKind::ImageNet32).mean.size(), 3u);
     EXPECT_EQ(Augmentation::defaults_for(DatasetKind::FashionMnist).crop_padding, 2);
     EXPECT_EQ(Augmentation::defaults_for(DatasetKind::Cifar10).crop_padding, 4);
@@ -810,7 +810,7 @@ TEST(Quantize, NchwBatchBecomesNhwcInt8LikeTheImageHelper)
         const Example e = base->get(n);
         for (size_t k = 0; k < 48; ++k) {
             const int c = static_cast<int>(k % 3);
-            const double x = normalized(e.image[k], norm.mean[static_cast<size_t>(c)], norm.std[static_cast<size_t>(c)]);
+            const double x = normalized(e.image[k], norm.mean[static_cast<size_t>(c)], norm.stddev[static_cast<size_t>(c)]);
             const long expected = std::clamp(std::lround(x / scale) + zp, -128l, 127l);
             ASSERT_EQ(q[static_cast<size_t>(n) * 48 + k], expected) << "image " << n << " hwc " << k;
             ASSERT_EQ(one[k], expected) << "image " << n << " hwc " << k;

@@ -2,6 +2,7 @@
 #include <zip.h>
 
 #include <cmath>
+#include <memory>
 
 #include "dataset_io.h"
 #include "dataset_npy.h"
@@ -69,7 +70,7 @@ public:
                      (st.valid & ZIP_STAT_SIZE),
                  where_, ": cannot read the entry's size (libzip: ", zip_strerror(npz.handle()), ")");
         entry_size_ = static_cast<int64_t>(st.size);
-        file_ = zip_fopen_index(npz.handle(), static_cast<zip_uint64_t>(index), 0);
+        file_.reset(zip_fopen_index(npz.handle(), static_cast<zip_uint64_t>(index), 0));
         TF_CHECK(file_ != nullptr, where_, ": cannot open the entry (libzip: ", zip_strerror(npz.handle()), ")");
 
         std::vector<uint8_t> head(12);
@@ -90,14 +91,6 @@ public:
         TF_CHECK(entry_size_ == expected, where_, " is malformed: ", entry_size_ - expected,
                  " bytes follow the data of shape ", header_.shape_string(), " of '", header_.descr, "'");
     }
-    ~NpyReader()
-    {
-        if (file_ != nullptr) {
-            zip_fclose(file_);
-        }
-    }
-    NpyReader(const NpyReader&) = delete;
-    NpyReader& operator=(const NpyReader&) = delete;
 
     const detail::NpyHeader& header() const { return header_; }
     const std::string& where() const { return where_; }
@@ -107,8 +100,8 @@ public:
     {
         int64_t done = 0;
         while (done < n) {
-            const zip_int64_t got = zip_fread(file_, out + done, static_cast<zip_uint64_t>(n - done));
-            TF_CHECK(got >= 0, where_, ": cannot read ", what, " (libzip: ", zip_file_strerror(file_),
+            const zip_int64_t got = zip_fread(file_.get(), out + done, static_cast<zip_uint64_t>(n - done));
+            TF_CHECK(got >= 0, where_, ": cannot read ", what, " (libzip: ", zip_file_strerror(file_.get()),
                      "); the file is corrupt or truncated");
             TF_CHECK(got > 0, where_, " is truncated: ", what, " needs ", n, " bytes, found ", done);
             done += got;
@@ -117,7 +110,8 @@ public:
 
 private:
     std::string where_;
-    zip_file_t* file_ = nullptr;
+    // Closed by the deleter also when the constructor throws (after opening).
+    std::unique_ptr<zip_file_t, int (*)(zip_file_t*)> file_{nullptr, zip_fclose};
     int64_t entry_size_ = 0;
     detail::NpyHeader header_;
 };

@@ -23,10 +23,10 @@ void Normalization::check(int32_t channels) const
 {
     TF_CHECK(mean.empty() || static_cast<int32_t>(mean.size()) == channels, "normalization: ", mean.size(),
              " means for ", channels, " channels (expected 0 or ", channels, ")");
-    TF_CHECK(std.empty() || static_cast<int32_t>(std.size()) == channels, "normalization: ", std.size(),
+    TF_CHECK(stddev.empty() || static_cast<int32_t>(stddev.size()) == channels, "normalization: ", stddev.size(),
              " standard deviations for ", channels, " channels (expected 0 or ", channels, ")");
-    for (size_t c = 0; c < std.size(); ++c) {
-        TF_CHECK(std::isfinite(std[c]) && std[c] > 0.0f, "normalization: std ", std[c], " of channel ", c,
+    for (size_t c = 0; c < stddev.size(); ++c) {
+        TF_CHECK(std::isfinite(stddev[c]) && stddev[c] > 0.0f, "normalization: std ", stddev[c], " of channel ", c,
                  " must be finite and > 0");
     }
     for (size_t c = 0; c < mean.size(); ++c) {
@@ -68,11 +68,11 @@ void normalize_image(const uint8_t* hwc, const ImageShape& shape, const Normaliz
                      const AugmentDraw& draw, Layout layout, float* out)
 {
     const int32_t h = shape.height, w = shape.width, channels = shape.channels;
-    // value[c][p] = (p / 255 - mean[c]) / std[c], computed in this order (as ToTensor + Normalize do).
+    // value[c][p] = (p / 255 - mean[c]) / stddev[c], computed in this order (as ToTensor + Normalize do).
     std::vector<float> value(static_cast<size_t>(channels) * 256);
     for (int32_t c = 0; c < channels; ++c) {
         for (int32_t p = 0; p < 256; ++p) {
-            value[static_cast<size_t>(c * 256 + p)] = (float(p) / 255.0f - norm.mean_of(c)) / norm.std_of(c);
+            value[static_cast<size_t>(c * 256 + p)] = (float(p) / 255.0f - norm.mean_of(c)) / norm.stddev_of(c);
         }
     }
     for (int32_t y = 0; y < h; ++y) {

@@ -22,9 +22,9 @@ namespace tinyformer::toolkit {
 
 enum class Layout : uint8_t { NHWC, NCHW };
 
-// x = (pixel / 255 - mean[c]) / std[c]. Empty vectors mean mean 0, std 1 (x = pixel / 255).
+// x = (pixel / 255 - mean[c]) / stddev[c]. Empty vectors mean 0 and 1 (x = pixel / 255).
 struct Normalization {
-    std::vector<float> mean, std;
+    std::vector<float> mean, stddev;
 
     // Per-channel statistics of the training split (docs/datasets.md):
     //   Fashion-MNIST mean 0.2860 std 0.3530
@@ -34,7 +34,7 @@ struct Normalization {
     // Throws unless it has 0 or `channels` entries each and every std > 0.
     void check(int32_t channels) const;
     float mean_of(int32_t c) const { return mean.empty() ? 0.0f : mean[static_cast<size_t>(c)]; }
-    float std_of(int32_t c) const { return std.empty() ? 1.0f : std[static_cast<size_t>(c)]; }
+    float stddev_of(int32_t c) const { return stddev.empty() ? 1.0f : stddev[static_cast<size_t>(c)]; }
 };
 
 struct Augmentation {
