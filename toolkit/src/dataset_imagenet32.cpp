@@ -191,7 +191,15 @@ InMemoryDataset read_imagenet32(const std::vector<std::string>& paths, int32_t n
 {
     TF_CHECK(!paths.empty(), "ImageNet-32: no npz files given");
     TF_CHECK(num_classes > 0, "ImageNet-32: num_classes ", num_classes, " must be positive");
+    // Reserve once from the headers: the train split is 3.9 GB, and growing the
+    // vector file by file would briefly need twice that.
+    int64_t total_bytes = 0;
+    for (const std::string& path : paths) {
+        const NpzArchive npz(path);
+        total_bytes += NpyReader(npz, "data").header().data_bytes();
+    }
     std::vector<uint8_t> pixels;
+    pixels.reserve(static_cast<size_t>(total_bytes));
     std::vector<int32_t> labels;
     int32_t side = 0;
     for (const std::string& path : paths) {
