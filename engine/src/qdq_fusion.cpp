@@ -909,12 +909,17 @@ private:
         AttentionAttrs a;
         a.heads = parts.heads;
         a.scores_quant = parts.scores_quant;
-        const TensorId out = new_activation(q_node.output(0), graph_.tensor(parts.q).shape, q);
+        const std::vector<int32_t> q_shape = graph_.tensor(parts.q).shape;
+        const TensorId out = new_activation(q_node.output(0), q_shape, q);
         graph_.add_op(OpKind::Attention, parts.name, {parts.q, parts.k, parts.v}, {out}, a);
         Value v;
         v.kind = Kind::Int8;
         v.shape = x.shape;
-        v.ir = out;
+        if (product(x.shape) != graph_.tensor(out).num_elements()) {
+            fail(q_node, "the attention output ", shape_str(x.shape), " must hold the elements of Q");
+        }
+        // The output takes Q's shape; a merge to another rank (e.g. [T, dim] -> [1, T, dim]) is a view.
+        v.ir = ir_reshape(q_node.output(0) + ".view", out, to_i32(x.shape));
         v.quant = q;
         return v;
     }

@@ -320,8 +320,10 @@ TEST(OnnxImportErrors, CheckerFailureIsReported)
 {
     OnnxModelBuilder b;
     b.input("x", {1, 4});
-    b.output(b.node("Relu", {"not_defined"}, {}, "r"));
-    EXPECT_CONTAINS(error_of([&] { import(b.serialize()); }), "ONNX checker rejects");
+    b.output(b.node("Relu", {"not_defined"}, {}, "r"), onnx::TensorProto::FLOAT, {1, 4});
+    const std::string msg = error_of([&] { import(b.serialize()); });
+    EXPECT_CONTAINS(msg, "model.onnx: the ONNX checker rejects the model: ");
+    EXPECT_CONTAINS(msg, "not_defined");
 }
 
 TEST(OnnxImportErrors, OldOpsetIsRejected)
