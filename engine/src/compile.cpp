@@ -209,31 +209,59 @@ private:
         return add_array(op, "bias", DType::Int32, to_bytes(std::vector<int32_t>(static_cast<size_t>(channels), 0)));
     }
 
-    // Dense weights, or the coded stream when the op is pruned blockwise and
-    // the coded form is smaller (SparseCodec's self-adaptive choice).
-    // `coded_order` is the weight matrix in the sparse kernel's row order.
-    LayerWeights layer_weights(const Op& op, const Tensor& w, const SparsityInfo& sparsity,
-                               const std::vector<int8_t>& coded_order, int32_t rows, int32_t row_len)
+    // A way to code a layer's weights: a block size and the weight matrix in
+    // the sparse kernel's row order for it.
+    struct WeightCoding {
+        int32_t block;
+        std::vector<int8_t> order;
+    };
+
+    // Dense weights, or the coded stream of the candidate coding that is
+    // smallest, when it is smaller than dense (SparseCodec's self-adaptive
+    // choice).
+    LayerWeights layer_weights(const Op& op, const Tensor& w, const std::vector<WeightCoding>& codings, int32_t rows,
+                               int32_t row_len)
     {
         LayerWeights lw;
-        if (opts_.allow_sparse && sparsity.block > 0 && row_len % sparsity.block == 0) {
-            const EncodedWeights e = SparseCodec::encode(coded_order.data(), rows, row_len, sparsity.block);
-            if (e.format == WeightFormat::BlockSparse) {
-                lw.sparse = true;
-                lw.block = e.block;
-                lw.entries = e.entries;
-                lw.array = add_array(op, "stream", DType::Int8, e.bytes);
-                std::vector<int32_t> table(static_cast<size_t>(se_sparse_row_table_size(rows) / 4));
-                se_sparse_weights sw{e.bytes.data(), static_cast<int32_t>(e.bytes.size()), e.entries, e.block,
-                                     nullptr};
-                const se_status st = se_sparse_prepare_s8(&sw, rows, row_len, table.data());
-                TF_INTERNAL_ASSERT(st == SE_OK);
-                lw.row_table = add_array(op, "row_table", DType::Int32, to_bytes(table));
-                return lw;
+        EncodedWeights best;
+        for (const WeightCoding& coding : codings) {
+            if (!opts_.allow_sparse || row_len % coding.block != 0) {
+                continue;
             }
+            EncodedWeights e = SparseCodec::encode(coding.order.data(), rows, row_len, coding.block);
+            if (e.format == WeightFormat::BlockSparse &&
+                (best.format != WeightFormat::BlockSparse || e.bytes.size() < best.bytes.size())) {
+                best = std::move(e);
+            }
+        }
+        if (best.format == WeightFormat::BlockSparse) {
+            lw.sparse = true;
+            lw.block = best.block;
+            lw.entries = best.entries;
+            lw.array = add_array(op, "stream", DType::Int8, best.bytes);
+            std::vector<int32_t> table(static_cast<size_t>(se_sparse_row_table_size(rows) / 4));
+            se_sparse_weights sw{best.bytes.data(), static_cast<int32_t>(best.bytes.size()), best.entries, best.block,
+                                 nullptr};
+            const se_status st = se_sparse_prepare_s8(&sw, rows, row_len, table.data());
+            TF_INTERNAL_ASSERT(st == SE_OK);
+            lw.row_table = add_array(op, "row_table", DType::Int32, to_bytes(table));
+            return lw;
         }
         lw.array = add_array(op, "weights", DType::Int8, w.data);
         return lw;
+    }
+
+    // The block sizes to try: the one the op was pruned with, or (for weights of
+    // unknown structure, e.g. imported from ONNX) every block the kernel runs fast.
+    std::vector<int32_t> candidate_blocks(const SparsityInfo& sparsity, bool width3) const
+    {
+        if (sparsity.block > 0) {
+            return {sparsity.block};
+        }
+        if (!opts_.detect_sparsity) {
+            return {};
+        }
+        return width3 ? std::vector<int32_t>{4, 2, 3} : std::vector<int32_t>{4, 2};
     }
 
     static se_sparse_weights sparse_view(const LayerWeights& lw)
@@ -286,22 +314,29 @@ private:
         const bool pointwise = c.filter.h == 1 && c.filter.w == 1 && a.stride_h == 1 && a.stride_w == 1 &&
                                a.pad_top == 0 && a.pad_left == 0 && a.pad_bottom == 0 && a.pad_right == 0;
         c.kernel = pointwise ? ConvCall::Kernel::Conv1x1 : ConvCall::Kernel::Conv2D;
-        // Block 3 runs along the kernel width: code [C_out, KH, C_in, KW].
-        std::vector<int8_t> order = w.values_s8();
-        if (a.sparsity.block == 3 && c.filter.w == 3) {
-            const std::vector<int8_t> ohwi = order;
-            for (int32_t o = 0; o < c.filter.n; o++) {
-                for (int32_t ky = 0; ky < c.filter.h; ky++) {
-                    for (int32_t kx = 0; kx < 3; kx++) {
-                        for (int32_t ci = 0; ci < c.filter.c; ci++) {
-                            order[static_cast<size_t>(((o * c.filter.h + ky) * c.filter.c + ci) * 3 + kx)] =
-                                ohwi[static_cast<size_t>(((o * c.filter.h + ky) * 3 + kx) * c.filter.c + ci)];
+        // Blocks 2 and 4 run along C_in ([C_out, KH, KW, C_in] as stored); block 3
+        // along the kernel width: code [C_out, KH, C_in, KW].
+        std::vector<WeightCoding> codings;
+        for (int32_t block : candidate_blocks(a.sparsity, c.filter.w == 3)) {
+            std::vector<int8_t> order = w.values_s8();
+            if (block == 3) {
+                TF_CHECK(c.filter.w == 3, "Conv2D '", op.name, "': block 3 runs along a kernel width of 3, this kernel is ",
+                         c.filter.h, "x", c.filter.w);
+                const std::vector<int8_t> ohwi = order;
+                for (int32_t o = 0; o < c.filter.n; o++) {
+                    for (int32_t ky = 0; ky < c.filter.h; ky++) {
+                        for (int32_t kx = 0; kx < 3; kx++) {
+                            for (int32_t ci = 0; ci < c.filter.c; ci++) {
+                                order[static_cast<size_t>(((o * c.filter.h + ky) * c.filter.c + ci) * 3 + kx)] =
+                                    ohwi[static_cast<size_t>(((o * c.filter.h + ky) * 3 + kx) * c.filter.c + ci)];
+                            }
                         }
                     }
                 }
             }
+            codings.push_back({block, std::move(order)});
         }
-        c.weights = layer_weights(op, w, a.sparsity, order, c.filter.n, c.filter.h * c.filter.w * c.filter.c);
+        c.weights = layer_weights(op, w, codings, c.filter.n, c.filter.h * c.filter.w * c.filter.c);
         c.bias = bias_array(op, c.filter.n);
         per_channel_quant(op, x, w, y, c.filter.n, &c.multipliers, &c.shifts);
         int32_t scratch = 0;
@@ -361,7 +396,11 @@ private:
         c.params.input_zp = zp_of(x);
         c.params.output_zp = zp_of(y);
         c.params.act = clamp_for(a.activation, y);
-        c.weights = layer_weights(op, w, a.sparsity, w.values_s8(), c.dims.out_features, c.dims.in_features);
+        std::vector<WeightCoding> codings;
+        for (int32_t block : candidate_blocks(a.sparsity, false)) {
+            codings.push_back({block, w.values_s8()});
+        }
+        c.weights = layer_weights(op, w, codings, c.dims.out_features, c.dims.in_features);
         c.bias = bias_array(op, c.dims.out_features);
         per_channel_quant(op, x, w, y, c.dims.out_features, &c.multipliers, &c.shifts);
         int32_t scratch = 0;

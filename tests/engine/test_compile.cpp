@@ -322,7 +322,8 @@ namespace tinyformer::engine {
 namespace {
 
 // Pruned layers run on the coded weights with the sparse kernels and give the
-// dense kernels' bits; the coded weights take less flash.
+// dense kernels' bits; the coded weights take less flash. A pruned layer
+// without SparsityInfo (as imported from ONNX) is detected.
 TEST(Compile, SparseLayersMatchDenseBitForBit)
 {
     for (int32_t block : {2, 3, 4}) {
@@ -358,6 +359,9 @@ TEST(Compile, SparseLayersMatchDenseBitForBit)
                 }
             }
             SparsityInfo info{blk, 0.7f};
+            if (block == 3 && o.kind == OpKind::FullyConnected) {
+                continue;  // left unannotated: compile() must detect its blocks itself
+            }
             auto& ops = const_cast<std::vector<Op>&>(b.g.ops());
             if (o.kind == OpKind::Conv2D) {
                 std::get<Conv2DAttrs>(ops[op].attrs).sparsity = info;
@@ -378,6 +382,11 @@ TEST(Compile, SparseLayersMatchDenseBitForBit)
             }
         }
         EXPECT_EQ(sparse_layers, 3) << "block " << block;
+        CompileOptions no_detect;
+        no_detect.detect_sparsity = false;
+        const CompiledModel annotated_only = compile(b.g, no_detect);
+        EXPECT_EQ(std::get<FullyConnectedCall>(annotated_only.layers.back().call).weights.sparse, block != 3)
+            << "block " << block;
         EXPECT_LT(sparse.constant_bytes(), dense.constant_bytes()) << "block " << block;
         const std::vector<int8_t> input = b.random_s8(6 * 6 * 8, -128, 127);
         HostInterpreter run_dense(dense), run_sparse(sparse);

@@ -30,6 +30,8 @@ namespace tinyformer::engine {
 // arena is planned for the larger of the two so one plan serves both.
 struct CompileOptions {
     bool allow_sparse = true;         // use sparse kernels where the coded weights are smaller
+    bool detect_sparsity = true;      // for layers without SparsityInfo (e.g. from ONNX), try blocks 4, 2
+                                      // (and 3 along 3x3 kernel widths) and keep the smallest coding
     int32_t attention_block_rows = 16; // query rows per attention step: scratch grows with it, per-call
                                        // packing cost shrinks (bench/results/kernels-cortex-m7.md)
 };
