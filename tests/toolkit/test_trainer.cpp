@@ -166,6 +166,27 @@ TEST(Trainer, AResumedRunEndsWithTheWeightsOfAnUninterruptedRun)
     std::remove(path.c_str());
 }
 
+TEST(Trainer, ChannelsLastTrainsLikeTheContiguousLayout)
+{
+    auto data = quadrant_dataset(32, 6);
+    TrainerOptions o = quiet_options(1);
+    o.lr = 1e-4;  // each Adam step moves a weight by at most ~lr: rounding cannot move it further
+    o.channels_last = false;
+    SinglePathModel a(tiny_config()), b(tiny_config());
+    BatchLoader train_a(data, loader_options(16, 2)), train_b(data, loader_options(16, 2));
+    const TrainResult ra = Trainer(o).fit(a, train_a);
+    o.channels_last = true;
+    const TrainResult rb = Trainer(o).fit(b, train_b);
+    EXPECT_NEAR(ra.epochs[0].loss, rb.epochs[0].loss, 1e-4);
+    const auto pb = b.module().named_parameters();
+    for (const auto& item : a.module().named_parameters()) {
+        EXPECT_TRUE(torch::allclose(item.value(), pb[item.key()], 1e-3, 1e-4)) << item.key();
+        if (item.value().dim() == 4) {
+            EXPECT_TRUE(pb[item.key()].is_contiguous(torch::MemoryFormat::ChannelsLast)) << item.key();
+        }
+    }
+}
+
 TEST(Trainer, ACheckpointOfAnotherModelIsRefused)
 {
     auto data = quadrant_dataset(16, 4);
@@ -210,10 +231,13 @@ TEST(Trainer, BadOptionsAndBatchesAreRefused)
 //   ./build/<dir>/tests/toolkit/toolkit_torch_tests --gtest_also_run_disabled_tests --gtest_filter='*Throughput*'
 TEST(Trainer, DISABLED_Throughput300k)
 {
-    for (int32_t threads : {1, 2}) {
-        SinglePathModel model(ArchConfig::tinyformer_300k());
-        const double ips = measure_training_throughput(model, 64, 5, threads);
-        std::printf("TinyFormer-300K training, batch 64, %d thread(s): %.1f img/s\n", threads, ips);
+    for (bool channels_last : {false, true}) {
+        for (int32_t threads : {1, 2}) {
+            SinglePathModel model(ArchConfig::tinyformer_300k());
+            const double ips = measure_training_throughput(model, 64, 5, threads, channels_last);
+            std::printf("TinyFormer-300K training, batch 64, %d thread(s)%s: %.1f img/s\n", threads,
+                        channels_last ? ", channels_last" : "", ips);
+        }
     }
 }
 

@@ -63,7 +63,39 @@ std::string SinglePathModuleImpl::module_name(const std::string& layer_name)
     return n;
 }
 
-SinglePathModuleImpl::SinglePathModuleImpl(const ArchConfig& config, const ModelOptions& options)
+LayerModules make_layer_modules(const LayerSpec& l, const ModelOptions& options, at::Generator& gen)
+{
+    LayerModules m;
+    switch (l.kind) {
+    case LayerKind::Conv:
+    case LayerKind::Depthwise: {
+        const bool dw = l.kind == LayerKind::Depthwise;
+        auto o = torch::nn::Conv2dOptions(l.in_channels, l.out_channels, l.kernel)
+                     .stride(l.stride)
+                     .padding(l.pad)
+                     .groups(dw ? l.out_channels : 1)
+                     .bias(!options.batch_norm);
+        m.conv = torch::nn::Conv2d(o);
+        kaiming_init(m.conv->weight, m.conv->bias, l.activation, gen);
+        if (options.batch_norm) {
+            m.bn = torch::nn::BatchNorm2d(l.out_channels);
+        }
+        break;
+    }
+    case LayerKind::Linear:
+        m.linear = torch::nn::Linear(l.in_channels, l.out_channels);
+        kaiming_init(m.linear->weight, m.linear->bias, l.activation, gen);
+        break;
+    case LayerKind::LayerNorm:
+        m.norm = torch::nn::LayerNorm(torch::nn::LayerNormOptions({l.out_channels}).elementwise_affine(true));
+        break;
+    default: break;
+    }
+    return m;
+}
+
+SinglePathModuleImpl::SinglePathModuleImpl(const ArchConfig& config, const ModelOptions& options,
+                                           std::shared_ptr<SharedLayersImpl> shared)
     : layers_(toolkit::layers(config)), modules_(layers_.size())
 {
     at::Generator gen = at::detail::createCPUGenerator(options.seed);
@@ -76,31 +108,18 @@ SinglePathModuleImpl::SinglePathModuleImpl(const ArchConfig& config, const Model
         const std::string name = module_name(l.name);
         TF_CHECK(names.insert(name).second, "layer '", l.name, "': module name '", name, "' is not unique");
         LayerModules& m = modules_[i];
-        switch (l.kind) {
-        case LayerKind::Conv:
-        case LayerKind::Depthwise: {
-            const bool dw = l.kind == LayerKind::Depthwise;
-            auto o = torch::nn::Conv2dOptions(l.in_channels, l.out_channels, l.kernel)
-                         .stride(l.stride)
-                         .padding(l.pad)
-                         .groups(dw ? l.out_channels : 1)
-                         .bias(!options.batch_norm);
-            m.conv = register_module(name, torch::nn::Conv2d(o));
-            kaiming_init(m.conv->weight, m.conv->bias, l.activation, gen);
-            if (options.batch_norm) {
-                m.bn = register_module(name + "_bn", torch::nn::BatchNorm2d(l.out_channels));
-            }
-            break;
+        m = shared ? shared->get(config, l) : make_layer_modules(l, options, gen);
+        if (m.conv) {
+            register_module(name, m.conv);
         }
-        case LayerKind::Linear:
-            m.linear = register_module(name, torch::nn::Linear(l.in_channels, l.out_channels));
-            kaiming_init(m.linear->weight, m.linear->bias, l.activation, gen);
-            break;
-        case LayerKind::LayerNorm:
-            m.norm = register_module(
-                name, torch::nn::LayerNorm(torch::nn::LayerNormOptions({l.out_channels}).elementwise_affine(true)));
-            break;
-        default: break;
+        if (m.bn) {
+            register_module(name + "_bn", m.bn);
+        }
+        if (m.linear) {
+            register_module(name, m.linear);
+        }
+        if (m.norm) {
+            register_module(name, m.norm);
         }
     }
 }
@@ -232,7 +251,7 @@ void SinglePathModuleImpl::fold_batch_norm()
     }
 }
 
-void SinglePathModuleImpl::load_checked(torch::serialize::InputArchive& archive, const std::string& what)
+void load_checked(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& what)
 {
     torch::NoGradGuard no_grad;
     const auto load_tensor = [&](torch::serialize::InputArchive& a, const std::string& module,
@@ -243,7 +262,7 @@ void SinglePathModuleImpl::load_checked(torch::serialize::InputArchive& archive,
                  ", the model's is ", target.sizes());
         target.copy_(stored);
     };
-    for (const auto& child : named_children()) {
+    for (const auto& child : module.named_children()) {
         torch::serialize::InputArchive sub;
         TF_CHECK(archive.try_read(child.key(), sub), what, ": has no module ", child.key());
         for (auto& p : child.value()->named_parameters(false)) {
@@ -269,6 +288,15 @@ SinglePathModel::SinglePathModel(const ArchConfig& config, const ModelOptions& o
     state_->config = config;
     state_->options = options;
     state_->module = SinglePathModule(config, options);
+}
+
+SinglePathModel::SinglePathModel(const ArchConfig& config, const ModelOptions& options,
+                                 std::shared_ptr<SharedLayersImpl> shared)
+    : state_(std::make_unique<State>())
+{
+    state_->config = config;
+    state_->options = options;
+    state_->module = SinglePathModule(config, options, std::move(shared));
 }
 
 SinglePathModel::~SinglePathModel() = default;
@@ -342,7 +370,7 @@ void SinglePathModel::load(const std::string& path)
     } catch (const c10::Error& e) {
         TF_CHECK(false, "model: cannot read '", path, "': ", e.what_without_backtrace());
     }
-    state_->module->load_checked(archive, "model file '" + path + "' (another config, or BatchNorm folded?)");
+    load_checked(*state_->module, archive, "model file '" + path + "' (another config, or BatchNorm folded?)");
 }
 
 }  // namespace tinyformer::toolkit

@@ -15,6 +15,7 @@
 
 #include "tinyformer/engine/error.h"
 #include "tinyformer/toolkit/model_torch.h"
+#include "tinyformer/toolkit/supernet.h"
 
 namespace tinyformer::toolkit {
 
@@ -96,7 +97,7 @@ torch::Device pick_device(bool use_cuda)
 }
 
 // AdamW with weight decay on conv / linear weights (dim >= 2) only.
-std::unique_ptr<torch::optim::AdamW> make_optimizer(SinglePathModuleImpl& m, const TrainerOptions& o)
+std::unique_ptr<torch::optim::AdamW> make_optimizer(torch::nn::Module& m, const TrainerOptions& o)
 {
     std::vector<torch::Tensor> decay, no_decay;
     for (const auto& p : m.parameters()) {
@@ -108,6 +109,23 @@ std::unique_ptr<torch::optim::AdamW> make_optimizer(SinglePathModuleImpl& m, con
     groups.emplace_back(no_decay,
                         std::make_unique<torch::optim::AdamWOptions>(torch::optim::AdamWOptions(o.lr).weight_decay(0)));
     return std::make_unique<torch::optim::AdamW>(std::move(groups), torch::optim::AdamWOptions(o.lr));
+}
+
+// Module::to() has no memory-format overload: convert the 4-D parameters.
+void to_memory_format(torch::nn::Module& m, bool channels_last)
+{
+    const auto format = channels_last ? torch::MemoryFormat::ChannelsLast : torch::MemoryFormat::Contiguous;
+    torch::NoGradGuard no_grad;
+    for (auto& p : m.parameters()) {
+        if (p.dim() == 4) {
+            p.set_data(p.contiguous(format));
+        }
+    }
+}
+
+torch::Tensor in_format(const torch::Tensor& x, bool channels_last)
+{
+    return channels_last ? x.contiguous(torch::MemoryFormat::ChannelsLast) : x;
 }
 
 void set_lr(torch::optim::AdamW& optimizer, double lr)
@@ -134,7 +152,7 @@ void set_cpu_rng_state(const torch::Tensor& state)
 // Checkpoint: {model, optimizer, epochs_completed, cpu_rng}. Written to a
 // temporary file and renamed, so an interruption while saving keeps the
 // previous checkpoint whole.
-void save_checkpoint(const std::string& path, SinglePathModuleImpl& m, torch::optim::AdamW& optimizer,
+void save_checkpoint(const std::string& path, torch::nn::Module& m, torch::optim::AdamW& optimizer,
                      int32_t epochs_completed)
 {
     torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
@@ -155,14 +173,14 @@ void save_checkpoint(const std::string& path, SinglePathModuleImpl& m, torch::op
     TF_CHECK(!ec, "checkpoint: cannot rename '", tmp, "' to '", path, "': ", ec.message());
 }
 
-int32_t load_checkpoint(const std::string& path, SinglePathModuleImpl& m, torch::optim::AdamW& optimizer,
+int32_t load_checkpoint(const std::string& path, torch::nn::Module& m, torch::optim::AdamW& optimizer,
                         const torch::Device& device)
 {
     try {
         torch::serialize::InputArchive archive, model_archive, optimizer_archive;
         archive.load_from(path, device);
         TF_CHECK(archive.try_read("model", model_archive), "checkpoint '", path, "' has no model");
-        m.load_checked(model_archive, "checkpoint '" + path + "' (another config or options?)");
+        load_checked(m, model_archive, "checkpoint '" + path + "' (another config or options?)");
         archive.read("optimizer", optimizer_archive);
         optimizer.load(optimizer_archive);
         torch::Tensor epochs, rng;
@@ -214,16 +232,22 @@ Trainer::Trainer(const TrainerOptions& o) : options_(o)
     TF_CHECK(o.max_epochs_this_run >= 0, "trainer: max_epochs_this_run = ", o.max_epochs_this_run, " must be >= 0");
 }
 
-TrainResult Trainer::fit(SinglePathModel& model, const BatchSource& train) const
+namespace {
+
+// The training loop of fit and fit_supernet. `root` holds every trained
+// parameter (optimizer, checkpoint, device, train mode); path_at(step) is the
+// single path that runs at global step `step` (its parameters are root's).
+TrainResult train_loop(const TrainerOptions& o, torch::nn::Module& m, const ArchConfig& config,
+                       const std::function<std::shared_ptr<SinglePathModuleImpl>(int64_t step)>& path_at,
+                       const BatchSource& train)
 {
-    const TrainerOptions& o = options_;
     TF_CHECK(train.next && train.start_epoch && train.batches_per_epoch > 0, "trainer: the training source is empty");
     if (o.threads > 0) {
         torch::set_num_threads(o.threads);
     }
     const torch::Device device = pick_device(o.use_cuda);
-    SinglePathModuleImpl& m = model.module();
     m.to(device);
+    to_memory_format(m, o.channels_last);
     auto optimizer = make_optimizer(m, o);
     torch::nn::CrossEntropyLoss criterion(torch::nn::CrossEntropyLossOptions().label_smoothing(o.label_smoothing));
 
@@ -251,10 +275,15 @@ TrainResult Trainer::fit(SinglePathModel& model, const BatchSource& train) const
         for (int64_t index = 0; train.next(batch); index++) {
             lr = learning_rate(o, epoch * steps_per_epoch + index, steps_per_epoch);
             set_lr(*optimizer, lr);
-            const torch::Tensor x = images_tensor(batch, model.config(), device);
-            const torch::Tensor y = labels_tensor(batch, model.config().classes, device);
-            optimizer->zero_grad();
-            const torch::Tensor logits = m.forward(x);
+            const torch::Tensor x = in_format(images_tensor(batch, config, device), o.channels_last);
+            const torch::Tensor y = labels_tensor(batch, config.classes, device);
+            // Gradients to "none", not zero: AdamW then leaves the parameters a step did not use (a
+            // supernet's other candidates) alone, where a zero gradient would still move them.
+            for (auto& p : m.parameters()) {
+                p.mutable_grad() = torch::Tensor();
+            }
+            const std::shared_ptr<SinglePathModuleImpl> path = path_at(epoch * steps_per_epoch + index);
+            const torch::Tensor logits = path->forward(x);
             const torch::Tensor loss = criterion(logits, y);
             loss.backward();
             optimizer->step();
@@ -292,6 +321,66 @@ TrainResult Trainer::fit(SinglePathModel& model, const BatchSource& train) const
     return result;
 }
 
+}  // namespace
+
+TrainResult Trainer::fit(SinglePathModel& model, const BatchSource& train) const
+{
+    const std::shared_ptr<SinglePathModuleImpl> m = model.module_ptr();
+    return train_loop(options_, *m, model.config(), [&](int64_t) { return m; }, train);
+}
+
+ArchConfig supernet_path_at(const SupernetSpace& space, uint64_t path_seed, int64_t step)
+{
+    std::mt19937_64 rng(path_seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(step));
+    return space.sample(rng);
+}
+
+TrainResult Trainer::fit_supernet(Supernet& supernet, const BatchSource& train) const
+{
+    supernet.create_all_candidates();  // the optimizer must see every candidate's weights
+    const uint64_t seed = options_.path_seed;
+    return train_loop(
+        options_, supernet.shared(), supernet.space().base,
+        [&](int64_t step) { return supernet.path(supernet_path_at(supernet.space(), seed, step)).module_ptr(); },
+        train);
+}
+
+void Trainer::recalibrate_batch_norm(SinglePathModel& model, const BatchSource& data, int64_t batches) const
+{
+    TF_CHECK(data.next && data.start_epoch, "recalibrate_batch_norm: the data source is empty");
+    TF_CHECK(batches >= 0, "recalibrate_batch_norm: batches = ", batches, " must be >= 0");
+    if (options_.threads > 0) {
+        torch::set_num_threads(options_.threads);
+    }
+    const torch::Device device = pick_device(options_.use_cuda);
+    SinglePathModuleImpl& m = model.module();
+    m.to(device);
+    to_memory_format(m, options_.channels_last);
+    std::vector<std::pair<torch::nn::BatchNorm2d, c10::optional<double>>> norms;
+    for (size_t i = 0; i < m.layers().size(); i++) {
+        torch::nn::BatchNorm2d bn = m.layer_modules(i).bn;  // a non-const holder of the same module
+        if (bn) {
+            norms.emplace_back(bn, bn->options.momentum());
+            bn->options.momentum(c10::nullopt);  // cumulative average over the batches seen
+            bn->reset_running_stats();
+        }
+    }
+    if (norms.empty()) {
+        return;
+    }
+    m.train();
+    torch::NoGradGuard no_grad;
+    Batch batch;
+    data.start_epoch(0);
+    for (int64_t b = 0; (batches == 0 || b < batches) && data.next(batch); b++) {
+        m.forward(in_format(images_tensor(batch, model.config(), device), options_.channels_last));
+    }
+    for (auto& [bn, momentum] : norms) {
+        bn->options.momentum(momentum);
+    }
+    m.eval();
+}
+
 EvalResult Trainer::evaluate(SinglePathModel& model, const BatchSource& data) const
 {
     TF_CHECK(data.next && data.start_epoch, "evaluate: the data source is empty");
@@ -301,6 +390,7 @@ EvalResult Trainer::evaluate(SinglePathModel& model, const BatchSource& data) co
     const torch::Device device = pick_device(options_.use_cuda);
     SinglePathModuleImpl& m = model.module();
     m.to(device);
+    to_memory_format(m, options_.channels_last);
     m.eval();
     torch::NoGradGuard no_grad;
     EvalResult r;
@@ -309,7 +399,7 @@ EvalResult Trainer::evaluate(SinglePathModel& model, const BatchSource& data) co
     Batch batch;
     data.start_epoch(0);
     while (data.next(batch)) {
-        const torch::Tensor x = images_tensor(batch, model.config(), device);
+        const torch::Tensor x = in_format(images_tensor(batch, model.config(), device), options_.channels_last);
         const torch::Tensor y = labels_tensor(batch, model.config().classes, device);
         const torch::Tensor logits = m.forward(x);
         loss_sum += torch::nn::functional::cross_entropy(logits, y).item<double>() * batch.size;
@@ -324,7 +414,7 @@ EvalResult Trainer::evaluate(SinglePathModel& model, const BatchSource& data) co
 }
 
 double measure_training_throughput(SinglePathModel& model, int32_t batch_size, int32_t iterations, int32_t threads,
-                                   int32_t warmup)
+                                   bool channels_last, int32_t warmup)
 {
     TF_CHECK(batch_size >= 1 && iterations >= 1 && warmup >= 0, "throughput: batch ", batch_size, ", iterations ",
              iterations, ", warmup ", warmup, " must be positive");
@@ -334,10 +424,11 @@ double measure_training_throughput(SinglePathModel& model, int32_t batch_size, i
     const ArchConfig& c = model.config();
     SinglePathModuleImpl& m = model.module();
     m.train();
+    to_memory_format(m, channels_last);
     TrainerOptions o;
     auto optimizer = make_optimizer(m, o);
     torch::nn::CrossEntropyLoss criterion(torch::nn::CrossEntropyLossOptions().label_smoothing(0.1));
-    const torch::Tensor x = torch::randn({batch_size, c.input_c, c.input_h, c.input_w});
+    const torch::Tensor x = in_format(torch::randn({batch_size, c.input_c, c.input_h, c.input_w}), channels_last);
     const torch::Tensor y = torch::randint(0, c.classes, {batch_size}, torch::kLong);
     Clock::time_point start;
     for (int32_t i = 0; i < warmup + iterations; i++) {

@@ -27,6 +27,7 @@
 namespace tinyformer::toolkit {
 
 class SinglePathModuleImpl;  // the torch::nn::Module, in model_torch.h
+class SharedLayersImpl;      // a supernet's shared weights, in model_torch.h
 
 struct ModelOptions {
     // BatchNorm2d after every convolution (the convolution then has no bias of
@@ -49,6 +50,9 @@ class SinglePathModel {
 public:
     // Throws engine::Error for an impossible config (see layers()).
     explicit SinglePathModel(const ArchConfig& config, const ModelOptions& options = {});
+    // A single path of a supernet: its layers are the supernet's shared
+    // modules (Supernet::path), so training it trains the supernet.
+    SinglePathModel(const ArchConfig& config, const ModelOptions& options, std::shared_ptr<SharedLayersImpl> shared);
     ~SinglePathModel();
     SinglePathModel(SinglePathModel&&) noexcept;
     SinglePathModel& operator=(SinglePathModel&&) noexcept;

@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -13,20 +15,51 @@
 
 namespace tinyformer::toolkit {
 
+// The weighted submodules of one layer (null where the layer has none).
+struct LayerModules {
+    torch::nn::Conv2d conv{nullptr};     // Conv, Depthwise (groups = channels)
+    torch::nn::BatchNorm2d bn{nullptr};  // after conv when ModelOptions::batch_norm, until folded
+    torch::nn::Linear linear{nullptr};   // Linear
+    torch::nn::LayerNorm norm{nullptr};  // LayerNorm
+};
+
+// Creates and initialises (Kaiming, from `gen`) the modules of one weighted layer.
+LayerModules make_layer_modules(const LayerSpec& layer, const ModelOptions& options, at::Generator& gen);
+
+// The weights a supernet's single paths share (supernet.h): one set of layer
+// modules per (layer, candidate of its choice module, shape), created on first
+// use. Its children are those modules, registered under the key.
+class SharedLayersImpl : public torch::nn::Module {
+public:
+    SharedLayersImpl(const ModelOptions& options);
+    // The modules of `layer` of the single path `config`.
+    LayerModules get(const ArchConfig& config, const LayerSpec& layer);
+    // The key: layer name ('.' -> '_'), the candidate of its choice module, its shape.
+    static std::string key(const ArchConfig& config, const LayerSpec& layer);
+    size_t size() const { return modules_.size(); }
+
+private:
+    ModelOptions options_;
+    at::Generator gen_;
+    std::map<std::string, LayerModules> modules_;
+};
+TORCH_MODULE(SharedLayers);
+
+// Loads what Module::save wrote into `module` (parameters and buffers of its
+// direct children), checking that each is present with the module's shape
+// (Module::load does not check shapes); throws engine::Error naming `what` and
+// the first misfit.
+void load_checked(torch::nn::Module& module, torch::serialize::InputArchive& archive, const std::string& what);
+
 // One torch::nn::Module running layers(config) in order. Submodules are
 // registered under the layer name with '.' replaced by '_' (a BatchNorm under
 // that name + "_bn"), e.g. "dot1_vit_1_enc_1_q".
 class SinglePathModuleImpl : public torch::nn::Module {
 public:
-    // The weighted submodules of one layer (null where the layer has none).
-    struct LayerModules {
-        torch::nn::Conv2d conv{nullptr};     // Conv, Depthwise (groups = channels)
-        torch::nn::BatchNorm2d bn{nullptr};  // after conv when ModelOptions::batch_norm, until folded
-        torch::nn::Linear linear{nullptr};   // Linear
-        torch::nn::LayerNorm norm{nullptr};  // LayerNorm
-    };
-
-    SinglePathModuleImpl(const ArchConfig& config, const ModelOptions& options);
+    // With `shared`, the layers use (and on first use create) the supernet's
+    // shared modules instead of their own.
+    SinglePathModuleImpl(const ArchConfig& config, const ModelOptions& options,
+                         std::shared_ptr<SharedLayersImpl> shared = nullptr);
 
     // images NCHW float [N, C, H, W] -> logits [N, classes].
     torch::Tensor forward(const torch::Tensor& images);
@@ -40,11 +73,6 @@ public:
     // See SinglePathModel::fold_batch_norm.
     void fold_batch_norm();
     bool has_batch_norm() const;
-
-    // Loads what Module::save wrote, checking that every parameter and buffer
-    // is present with this module's shape (Module::load does not check
-    // shapes); throws engine::Error naming `what` and the first misfit.
-    void load_checked(torch::serialize::InputArchive& archive, const std::string& what);
 
     static std::string module_name(const std::string& layer_name);
 
