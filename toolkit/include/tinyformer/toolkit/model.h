@@ -73,7 +73,9 @@ public:
 
     // Folds every BatchNorm into its convolution (which gains a bias), using the
     // running statistics: the eval-mode output is unchanged. Needed before
-    // export; training afterwards continues without BatchNorm.
+    // export; training afterwards continues without BatchNorm. On a path of a
+    // supernet it replaces the modules of this path only (the supernet keeps
+    // its BatchNorms): fold an extracted copy (Supernet::extract) instead.
     void fold_batch_norm();
     bool has_batch_norm() const;
 
