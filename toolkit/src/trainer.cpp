@@ -149,11 +149,11 @@ void set_cpu_rng_state(const torch::Tensor& state)
     gen.set_state(state);
 }
 
-// Checkpoint: {model, optimizer, epochs_completed, cpu_rng}. Written to a
+// Checkpoint: {model, optimizer, epochs_completed, cpu_rng[, hooks_state]}. Written to a
 // temporary file and renamed, so an interruption while saving keeps the
 // previous checkpoint whole.
 void save_checkpoint(const std::string& path, torch::nn::Module& m, torch::optim::AdamW& optimizer,
-                     int32_t epochs_completed)
+                     int32_t epochs_completed, const TrainingHooks& hooks)
 {
     torch::serialize::OutputArchive archive, model_archive, optimizer_archive;
     m.save(model_archive);
@@ -162,6 +162,11 @@ void save_checkpoint(const std::string& path, torch::nn::Module& m, torch::optim
     archive.write("optimizer", optimizer_archive);
     archive.write("epochs_completed", torch::tensor(static_cast<int64_t>(epochs_completed)));
     archive.write("cpu_rng", cpu_rng_state());
+    if (hooks.save_state) {
+        std::string state = hooks.save_state();
+        archive.write("hooks_state",
+                      torch::tensor(std::vector<uint8_t>(state.begin(), state.end()), torch::kUInt8));
+    }
     const std::string tmp = path + ".tmp";
     try {
         archive.save_to(tmp);
@@ -174,7 +179,7 @@ void save_checkpoint(const std::string& path, torch::nn::Module& m, torch::optim
 }
 
 int32_t load_checkpoint(const std::string& path, torch::nn::Module& m, torch::optim::AdamW& optimizer,
-                        const torch::Device& device)
+                        const torch::Device& device, const TrainingHooks& hooks)
 {
     try {
         torch::serialize::InputArchive archive, model_archive, optimizer_archive;
@@ -187,6 +192,14 @@ int32_t load_checkpoint(const std::string& path, torch::nn::Module& m, torch::op
         archive.read("epochs_completed", epochs);
         archive.read("cpu_rng", rng);
         set_cpu_rng_state(rng.cpu());
+        if (hooks.load_state) {
+            torch::Tensor state;
+            TF_CHECK(archive.try_read("hooks_state", state), "checkpoint '", path,
+                     "' has no hooks state (pruning state): it was written by a run without them");
+            state = state.cpu().contiguous();
+            const auto* bytes = state.data_ptr<uint8_t>();
+            hooks.load_state(std::string(bytes, bytes + state.numel()));
+        }
         return static_cast<int32_t>(epochs.item<int64_t>());
     } catch (const c10::Error& e) {
         TF_CHECK(false, "checkpoint '", path, "' does not fit this model (another config or options?): ",
@@ -253,7 +266,7 @@ TrainResult train_loop(const TrainerOptions& o, torch::nn::Module& m, const Arch
 
     TrainResult result;
     if (!o.checkpoint_path.empty() && o.resume && std::filesystem::exists(o.checkpoint_path)) {
-        result.first_epoch = load_checkpoint(o.checkpoint_path, m, *optimizer, device);
+        result.first_epoch = load_checkpoint(o.checkpoint_path, m, *optimizer, device, o.hooks);
     }
     const int64_t steps_per_epoch = train.batches_per_epoch;
     const int32_t end_epoch =
@@ -286,7 +299,14 @@ TrainResult train_loop(const TrainerOptions& o, torch::nn::Module& m, const Arch
             const torch::Tensor logits = path->forward(x);
             const torch::Tensor loss = criterion(logits, y);
             loss.backward();
+            const int64_t step = epoch * steps_per_epoch + index;
+            if (o.hooks.before_step) {
+                o.hooks.before_step(step);
+            }
             optimizer->step();
+            if (o.hooks.after_step) {
+                o.hooks.after_step(step);
+            }
 
             loss_sum += loss.item<double>() * batch.size;
             correct += logits.argmax(1).eq(y).sum().item<int64_t>();
@@ -311,7 +331,7 @@ TrainResult train_loop(const TrainerOptions& o, torch::nn::Module& m, const Arch
         result.epochs.push_back(s);
         result.epochs_completed = epoch + 1;
         if (!o.checkpoint_path.empty()) {
-            save_checkpoint(o.checkpoint_path, m, *optimizer, epoch + 1);
+            save_checkpoint(o.checkpoint_path, m, *optimizer, epoch + 1, o.hooks);
         }
         const double eta = seconds_since(run_start) / static_cast<double>(steps_done_this_run) *
                            static_cast<double>(std::max<int64_t>(0, steps_this_run - steps_done_this_run));
