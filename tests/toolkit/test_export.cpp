@@ -103,9 +103,11 @@ std::vector<int8_t> quantize_input(const engine::CompiledModel& m, const torch::
 
 TEST(Int8Export, ImportsAsTheSameOpListAsBuildEngineGraph)
 {
-    for (const Case& c : cases()) {
+    std::vector<Case> all = cases();
+    all.push_back({"tinyformer_300k", ArchConfig::tinyformer_300k()});
+    for (const Case& c : all) {
         SinglePathModel model = folded_model(c.config);
-        const std::vector<uint8_t> bytes = export_onnx_bytes(calibrated(model));
+        const std::vector<uint8_t> bytes = export_onnx_bytes(calibrated(model, 8));
         const engine::Graph imported = engine::import_onnx_bytes(bytes, c.name);
         const engine::Graph expected = build_engine_graph(c.config);
         ASSERT_EQ(imported.ops().size(), expected.ops().size()) << c.name;
@@ -138,6 +140,7 @@ TEST(Int8Export, ImportsAsTheSameOpListAsBuildEngineGraph)
         }
         ASSERT_EQ(imported.inputs.size(), 1u);
         EXPECT_EQ(imported.tensor(imported.inputs[0]).shape, expected.tensor(expected.inputs[0]).shape) << c.name;
+        EXPECT_NO_THROW(engine::compile(imported)) << c.name;
     }
 }
 
