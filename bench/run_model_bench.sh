@@ -37,7 +37,7 @@ size_of() {  # elf -> "flash sram" (text+data, data+bss)
 }
 div() { awk -v a="$1" -v b="$2" -v p="$3" 'BEGIN { printf "%.*f", p, a / b }'; }
 commit=$(git rev-parse --short HEAD)
-[ -n "$(git status --porcelain -- runtime engine toolkit bench 2>/dev/null)" ] && commit="$commit (uncommitted changes)"
+[ -n "$(git status --porcelain -- runtime engine toolkit bench/model bench/mcu 2>/dev/null)" ] && commit="$commit (uncommitted changes)"
 
 mkdir -p "$(dirname "$results")"
 {
