@@ -4,6 +4,7 @@
 // (final sparsity reached, accuracy above chance, resume on the schedule).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <random>
@@ -560,6 +561,39 @@ TEST(Pruning, StateRoundTripsThroughBytes)
     for (const LayerMask& m : loaded.masks()) {
         EXPECT_EQ(zeros.at(m.name), m.pruned_blocks()) << m.name;
     }
+}
+
+}  // namespace
+}  // namespace tinyformer::toolkit
+
+namespace tinyformer::toolkit {
+namespace {
+
+// Cost of pruning TinyFormer-300K at 60 % (blocks 4, 3x3: 3): one-shot masks, and the per-step
+// overhead of keeping them (mask_gradients + apply), printed. Run with --gtest_also_run_disabled_tests.
+TEST(Pruning, DISABLED_Cost300k)
+{
+    ArchConfig config = ArchConfig::tinyformer_300k();
+    config.set_uniform_sparsity(0.6f, 4);
+    SinglePathModel model(config);
+    const auto t0 = std::chrono::steady_clock::now();
+    Pruner pruner(model);
+    pruner.prune_to_final();
+    const auto t1 = std::chrono::steady_clock::now();
+    for (int i = 0; i < 20; i++) {
+        pruner.mask_gradients();
+        pruner.apply();
+    }
+    const auto t2 = std::chrono::steady_clock::now();
+    int64_t blocks = 0;
+    for (const LayerMask& m : pruner.masks()) {
+        blocks += m.blocks();
+    }
+    std::printf("TinyFormer-300K, %zu layers, %lld blocks: one-shot masks %.1f ms, keeping them %.2f ms per step\n",
+                pruner.masks().size(), static_cast<long long>(blocks),
+                std::chrono::duration<double, std::milli>(t1 - t0).count(),
+                std::chrono::duration<double, std::milli>(t2 - t1).count() / 20);
+    expect_exact_pruning(model, config.sparsity, pruner.masks(), "300k");
 }
 
 }  // namespace
