@@ -345,7 +345,8 @@ int64_t effective_parameter_count(const ArchConfig& config)
     for (const LayerSpec& l : layers(config)) {
         const LayerSparsity s = sparsity_of(config, l);
         const int64_t w = l.weight_count();
-        total += w - static_cast<int64_t>(std::floor(s.rho * static_cast<double>(w))) + l.bias_count();
+        const double rho = s.block > 0 ? static_cast<double>(s.rho) : 0.0;  // block 0: dense, as pruning treats it
+        total += w - static_cast<int64_t>(std::floor(rho * static_cast<double>(w))) + l.bias_count();
     }
     return total;
 }
