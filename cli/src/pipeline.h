@@ -1,0 +1,44 @@
+// The end-to-end pipeline behind `tinyformer pipeline` (docs/pipeline.md):
+// train a fixed single path, optionally AGP-prune it, fold BatchNorm,
+// calibrate, export int8 QDQ ONNX, import and compile it with the engine,
+// measure float and int8 accuracy, emit the firmware C and the bytes the
+// firmware must print for its deterministic input.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "tinyformer/toolkit/architecture.h"
+
+namespace tinyformer::cli {
+
+struct PipelineOptions {
+    std::string dataset = "fashion-mnist";
+    std::string data_dir;        // "" = the dataset's default (Debian's Fashion-MNIST)
+    std::string arch = "fmnist"; // named_architecture()
+    int32_t epochs = 3;          // dense training
+    int32_t prune_epochs = -1;   // AGP pruning + fine-tuning; -1: same as epochs (when prune > 0)
+    float prune = 0.0f;          // final blockwise sparsity rho in [0, 1); 0: no pruning
+    int32_t block = 4;           // 2 or 4 (3x3 convolutions use 3)
+    std::string out;             // output folder (created)
+    int64_t limit_train = 0;     // 0: every image
+    int64_t limit_test = 0;
+    int32_t threads = 2;
+    uint64_t seed = 1;
+    int64_t batch_size = 64;
+    double lr = 2e-3;
+    int32_t calibration_batches = 8;
+};
+
+// "tiny" (a seconds-to-train model for tests) and "fmnist" (the Fashion-MNIST
+// model: fits the STM32F746 with room to spare), both on 28x28x1 input.
+// Throws engine::Error naming the known names for anything else.
+toolkit::ArchConfig named_architecture(const std::string& name);
+
+// Runs every step, printing progress and the figures on stdout; writes into
+// options.out: checkpoints, model.onnx, report.md, c/ (model.c ...),
+// expected_output.txt and summary.json. Throws engine::Error on bad options,
+// a missing dataset or a failing step.
+void run_pipeline(const PipelineOptions& options);
+
+}  // namespace tinyformer::cli

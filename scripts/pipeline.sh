@@ -1,0 +1,67 @@
+#!/bin/sh
+# The end-to-end pipeline (docs/pipeline.md): trains, prunes, quantizes and
+# compiles a model on Fashion-MNIST with `tinyformer pipeline`, cross-builds the
+# generated C into Cortex-M7 firmware (qemu layout, and the STM32F746 profile as
+# the fit check), runs it under QEMU and checks that its `output:` line equals
+# the host interpreter's (expected_output.txt), bit for bit.
+#   scripts/pipeline.sh                        # small defaults (below)
+#   EPOCHS=5 PRUNE=0.6 scripts/pipeline.sh --limit-train 20000
+# Extra arguments go to `tinyformer pipeline`. Environment (defaults):
+#   ARCH=fmnist EPOCHS=2 PRUNE_EPOCHS=$EPOCHS PRUNE=0.5 BLOCK=4 THREADS=2 DATA= (Debian's Fashion-MNIST)
+#   OUT=build/pipeline HOST_BUILD=build/cli-host M7_BUILD=build/cli-m7 JOBS=1
+set -eu
+cd "$(dirname "$0")/.."
+arch=${ARCH:-fmnist}
+epochs=${EPOCHS:-2}
+prune_epochs=${PRUNE_EPOCHS:-$epochs}
+prune=${PRUNE:-0.5}
+block=${BLOCK:-4}
+threads=${THREADS:-2}
+out=$PWD/${OUT:-build/pipeline}
+host=${HOST_BUILD:-build/cli-host}
+m7=${M7_BUILD:-build/cli-m7}
+jobs=${JOBS:-1}
+
+echo "== building tinyformer ($host)"
+cmake -S . -B "$host" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+cmake --build "$host" -j "$jobs" --target tinyformer
+mkdir -p "$out"
+
+set -- pipeline --dataset fashion-mnist --arch "$arch" --epochs "$epochs" --prune "$prune" --block "$block" \
+    --threads "$threads" --out "$out" ${DATA:+--data "$DATA"} "$@"
+if [ "$prune" != "0" ]; then set -- "$@" --prune-epochs "$prune_epochs"; fi
+echo "== $host/cli/tinyformer $*"
+"$host/cli/tinyformer" "$@" | tee "$out/pipeline.log"
+
+echo "== cross-building the firmware ($m7)"
+cmake -S . -B "$m7" -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=Release \
+    -DTF_CODEGEN_FIRMWARE=OFF -DTF_PIPELINE_MODEL_DIR="$out/c" -DTF_PIPELINE_MODEL_NAME="tinyformer_$arch" >/dev/null
+cmake --build "$m7" -j "$jobs" --target pipeline_model_qemu
+if fit=$(cmake --build "$m7" -j "$jobs" --target pipeline_model_stm32f746 2>&1); then
+    fit=$(echo "$fit" | grep -m1 -o "model .* fits target .*" || echo "fits STM32F746")
+else
+    echo "$fit" | tail -20
+    echo "== the model does not fit the STM32F746" >&2
+    exit 1
+fi
+echo "$fit"
+
+echo "== running the firmware under QEMU"
+timeout 600 scripts/run-qemu.sh "$m7/cli/firmware/pipeline_model_qemu.elf" >"$out/qemu.out" 2>&1 || {
+    cat "$out/qemu.out"
+    echo "== the firmware failed under QEMU" >&2
+    exit 1
+}
+mcu=$(sed -n 's/^\(output:.*[^ ]\) *$/\1/p' "$out/qemu.out")
+expected=$(sed -n 's/^\(output:.*[^ ]\) *$/\1/p' "$out/expected_output.txt")
+instructions=$(sed -n 's/^total: \([0-9]*\) instructions/\1/p' "$out/qemu.out")
+echo "MCU      $mcu"
+echo "expected $expected"
+if [ -z "$mcu" ] || [ "$mcu" != "$expected" ]; then
+    echo "== MISMATCH: the firmware's output differs from the host interpreter's" >&2
+    exit 1
+fi
+echo "== host interpreter and Cortex-M7 firmware agree bit for bit"
+grep -E "^(fp32 accuracy|int8 accuracy|pruned blocks|peak SRAM)" "$out/pipeline.log"
+echo "MCU instructions per inference (QEMU -icount): $instructions"
+awk -v n="$instructions" 'BEGIN { printf "ms at 216 MHz (1 instruction per cycle): %.1f\n", n / 216000 }'

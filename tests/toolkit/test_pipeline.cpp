@@ -1,0 +1,179 @@
+// `tinyformer pipeline` end to end on a tiny generated Fashion-MNIST-format
+// dataset (idx files written here): --arch tiny, 1 epoch, AGP pruning to 0.5.
+// The exported ONNX imports and compiles, the int8 accuracy is printed, the C
+// is emitted, and that C compiled for the host with cc prints exactly the
+// bytes the host interpreter gave (expected_output.txt). Bad input gives an
+// error message and a non-zero exit status.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tinyformer/engine/compiled_model.h"
+#include "tinyformer/engine/onnx_import.h"
+
+namespace {
+namespace fs = std::filesystem;
+
+void put_u32(std::ofstream& out, uint32_t v)
+{
+    const unsigned char bytes[4] = {static_cast<unsigned char>(v >> 24), static_cast<unsigned char>(v >> 16),
+                                    static_cast<unsigned char>(v >> 8), static_cast<unsigned char>(v)};
+    out.write(reinterpret_cast<const char*>(bytes), 4);
+}
+
+// `count` 28x28 images whose brightness pattern depends on the label (so that
+// training has something to learn), in idx3 / idx1 files.
+void write_split(const fs::path& dir, const std::string& prefix, uint32_t count, uint32_t seed)
+{
+    std::ofstream images(dir / (prefix + "-images-idx3-ubyte"), std::ios::binary);
+    std::ofstream labels(dir / (prefix + "-labels-idx1-ubyte"), std::ios::binary);
+    put_u32(images, 0x00000803u);
+    put_u32(images, count);
+    put_u32(images, 28);
+    put_u32(images, 28);
+    put_u32(labels, 0x00000801u);
+    put_u32(labels, count);
+    uint32_t state = seed;
+    for (uint32_t i = 0; i < count; ++i) {
+        const uint32_t label = i % 10;
+        labels.put(static_cast<char>(label));
+        for (uint32_t y = 0; y < 28; ++y) {
+            for (uint32_t x = 0; x < 28; ++x) {
+                state = state * 1103515245u + 12345u;
+                const bool lit = ((x / 3 + y / 3 * label) % 10) < label + 1;
+                images.put(static_cast<char>((lit ? 160u : 20u) + ((state >> 24) & 63u)));
+            }
+        }
+    }
+}
+
+std::string read_text(const fs::path& path)
+{
+    std::ifstream in(path);
+    std::stringstream s;
+    s << in.rdbuf();
+    return s.str();
+}
+
+// Runs `command` with stdout and stderr into `log`; returns the exit status.
+int run(const std::string& command, const fs::path& log)
+{
+    return std::system((command + " > " + log.string() + " 2>&1").c_str());
+}
+
+std::string output_line(const std::string& text)
+{
+    const size_t at = text.find("output:");
+    if (at == std::string::npos) {
+        return "";
+    }
+    const size_t end = text.find('\n', at);
+    std::string line = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    while (!line.empty() && (line.back() == ' ' || line.back() == '\r')) {
+        line.pop_back();
+    }
+    return line;
+}
+
+class PipelineTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        root_ = fs::temp_directory_path() / ("tinyformer_pipeline_test_" + std::to_string(::getpid()));
+        fs::remove_all(root_);
+        fs::create_directories(root_ / "data");
+        write_split(root_ / "data", "train", 96, 1);
+        write_split(root_ / "data", "t10k", 40, 2);
+        const std::string command = std::string(TF_TINYFORMER_EXE) + " pipeline --dataset fashion-mnist --data " +
+                                    (root_ / "data").string() + " --arch tiny --epochs 1 --prune 0.5 --block 4" +
+                                    " --batch-size 32 --threads 2 --calibration-batches 2 --out " +
+                                    (root_ / "out").string();
+        status_ = run(command, root_ / "pipeline.log");
+        log_ = read_text(root_ / "pipeline.log");
+    }
+    static void TearDownTestSuite()
+    {
+        if (!::testing::Test::HasFailure()) {
+            fs::remove_all(root_);
+        }
+    }
+
+    static fs::path root_;
+    static int status_;
+    static std::string log_;
+};
+fs::path PipelineTest::root_;
+int PipelineTest::status_ = -1;
+std::string PipelineTest::log_;
+
+TEST_F(PipelineTest, RunsAndPrintsTheFigures)
+{
+    ASSERT_EQ(status_, 0) << log_;
+    EXPECT_NE(log_.find("fp32 accuracy (dense): "), std::string::npos) << log_;
+    EXPECT_NE(log_.find("fp32 accuracy (pruned 0.5): "), std::string::npos) << log_;
+    EXPECT_NE(log_.find("int8 accuracy: "), std::string::npos) << log_;
+    EXPECT_NE(log_.find("of 40 test images, HostInterpreter"), std::string::npos) << log_;
+    EXPECT_NE(log_.find("peak SRAM (arena): "), std::string::npos) << log_;
+    EXPECT_TRUE(fs::exists(root_ / "out" / "summary.json"));
+    EXPECT_TRUE(fs::exists(root_ / "out" / "train.ckpt"));
+    EXPECT_TRUE(fs::exists(root_ / "out" / "prune.ckpt"));
+}
+
+TEST_F(PipelineTest, ExportedOnnxImportsAndCompiles)
+{
+    ASSERT_EQ(status_, 0) << log_;
+    const auto graph = tinyformer::engine::import_onnx((root_ / "out" / "model.onnx").string());
+    const auto model = tinyformer::engine::compile(graph);
+    EXPECT_GT(model.arena_bytes(), 0);
+    EXPECT_GT(model.constant_bytes(), 0);
+}
+
+TEST_F(PipelineTest, EmittedCOnTheHostPrintsTheInterpreterBytes)
+{
+    ASSERT_EQ(status_, 0) << log_;
+    const fs::path c = root_ / "out" / "c";
+    for (const char* file : {"model.h", "model.c", "model_weights.c", "model_weights.h"}) {
+        ASSERT_TRUE(fs::exists(c / file)) << file;
+    }
+    const fs::path source(TF_SOURCE_DIR);
+    const std::string compile = "cc -std=c99 -Wall -Wextra -Werror -pedantic -O1 "
+                                "-DMODEL_PROFILE_HOOK=model_profile_hook -I" + c.string() + " -I" +
+                                (source / "runtime/include").string() + " " + (c / "model.c").string() + " " +
+                                (c / "model_weights.c").string() + " " + (source / "firmware/model_main.c").string() +
+                                " " + TF_RUNTIME_LIBRARY + " -o " + (root_ / "model_host").string();
+    ASSERT_EQ(run(compile, root_ / "cc.log"), 0) << compile << "\n" << read_text(root_ / "cc.log");
+    ASSERT_EQ(run((root_ / "model_host").string(), root_ / "host.log"), 0) << read_text(root_ / "host.log");
+    const std::string expected = output_line(read_text(root_ / "out" / "expected_output.txt"));
+    ASSERT_FALSE(expected.empty());
+    EXPECT_EQ(output_line(read_text(root_ / "host.log")), expected);
+}
+
+TEST_F(PipelineTest, MissingDatasetAndBadFlagsAreErrors)
+{
+    const fs::path log = root_ / "error.log";
+    EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " pipeline --data " + (root_ / "nowhere").string() +
+                      " --arch tiny --epochs 1 --out " + (root_ / "out_missing").string(),
+                  log),
+              0);
+    EXPECT_NE(read_text(log).find("error: "), std::string::npos) << read_text(log);
+    EXPECT_NE(read_text(log).find("nowhere"), std::string::npos) << read_text(log);
+
+    EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " pipeline --arch huge --out x", log), 0);
+    EXPECT_NE(read_text(log).find("--arch"), std::string::npos) << read_text(log);
+    EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " pipeline --prune 1.5 --out x", log), 0);
+    EXPECT_NE(read_text(log).find("--prune"), std::string::npos) << read_text(log);
+    EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " pipeline --data " + (root_ / "data").string() +
+                      " --arch tiny --limit-train 1000 --out " + (root_ / "out_limit").string(),
+                  log),
+              0);
+    EXPECT_NE(read_text(log).find("--limit-train = 1000 exceeds the 96 images"), std::string::npos) << read_text(log);
+}
+
+}  // namespace
