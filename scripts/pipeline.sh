@@ -31,7 +31,13 @@ set -- pipeline --dataset fashion-mnist --arch "$arch" --epochs "$epochs" --prun
     --threads "$threads" --out "$out" ${DATA:+--data "$DATA"} "$@"
 if [ "$prune" != "0" ]; then set -- "$@" --prune-epochs "$prune_epochs"; fi
 echo "== $host/cli/tinyformer $*"
+rm -f "$out/summary.json" "$out/expected_output.txt"
 "$host/cli/tinyformer" "$@" | tee "$out/pipeline.log"
+# (sh has no pipefail: the summary is written last, so its absence means the run failed.)
+if [ ! -f "$out/summary.json" ]; then
+    echo "== tinyformer pipeline failed" >&2
+    exit 1
+fi
 
 echo "== cross-building the firmware ($m7)"
 cmake -S . -B "$m7" -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=Release \
