@@ -4,10 +4,11 @@
 # generated C into Cortex-M7 firmware (qemu layout, and the STM32F746 profile as
 # the fit check), runs it under QEMU and checks that its `output:` line equals
 # the host interpreter's (expected_output.txt), bit for bit.
-#   scripts/pipeline.sh                        # small defaults (below)
-#   EPOCHS=5 PRUNE=0.6 scripts/pipeline.sh --limit-train 20000
+#   scripts/pipeline.sh                        # small defaults (below): about 10 minutes on 2 cores
+#   EPOCHS=5 PRUNE=0.6 LIMIT_TRAIN=0 scripts/pipeline.sh --seed 3
 # Extra arguments go to `tinyformer pipeline`. Environment (defaults):
 #   ARCH=fmnist EPOCHS=2 PRUNE_EPOCHS=$EPOCHS PRUNE=0.5 BLOCK=4 THREADS=2 DATA= (Debian's Fashion-MNIST)
+#   LIMIT_TRAIN=10000 LIMIT_TEST=0 (0: every image) BATCH=128
 #   OUT=build/pipeline HOST_BUILD=build/cli-host M7_BUILD=build/cli-m7 JOBS=1
 set -eu
 cd "$(dirname "$0")/.."
@@ -17,6 +18,9 @@ prune_epochs=${PRUNE_EPOCHS:-$epochs}
 prune=${PRUNE:-0.5}
 block=${BLOCK:-4}
 threads=${THREADS:-2}
+limit_train=${LIMIT_TRAIN:-10000}
+limit_test=${LIMIT_TEST:-0}
+batch=${BATCH:-128}
 out=$PWD/${OUT:-build/pipeline}
 host=${HOST_BUILD:-build/cli-host}
 m7=${M7_BUILD:-build/cli-m7}
@@ -28,7 +32,8 @@ cmake --build "$host" -j "$jobs" --target tinyformer
 mkdir -p "$out"
 
 set -- pipeline --dataset fashion-mnist --arch "$arch" --epochs "$epochs" --prune "$prune" --block "$block" \
-    --threads "$threads" --out "$out" ${DATA:+--data "$DATA"} "$@"
+    --threads "$threads" --limit-train "$limit_train" --limit-test "$limit_test" --batch-size "$batch" \
+    --out "$out" ${DATA:+--data "$DATA"} "$@"
 if [ "$prune" != "0" ]; then set -- "$@" --prune-epochs "$prune_epochs"; fi
 echo "== $host/cli/tinyformer $*"
 rm -f "$out/summary.json" "$out/expected_output.txt"
