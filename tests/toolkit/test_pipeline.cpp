@@ -143,8 +143,8 @@ TEST_F(PipelineTest, EmittedCOnTheHostPrintsTheInterpreterBytes)
         ASSERT_TRUE(fs::exists(c / file)) << file;
     }
     const fs::path source(TF_SOURCE_DIR);
-    const std::string compile = "cc -std=c99 -Wall -Wextra -Werror -pedantic -O1 "
-                                "-DMODEL_PROFILE_HOOK=model_profile_hook -I" + c.string() + " -I" +
+    const std::string compile = "cc -std=c99 -Wall -Wextra -Werror -pedantic -O1 " + std::string(TF_HOST_C_FLAGS) +
+                                " -DMODEL_PROFILE_HOOK=model_profile_hook -I" + c.string() + " -I" +
                                 (source / "runtime/include").string() + " " + (c / "model.c").string() + " " +
                                 (c / "model_weights.c").string() + " " + (source / "firmware/model_main.c").string() +
                                 " " + TF_RUNTIME_LIBRARY + " -o " + (root_ / "model_host").string();
