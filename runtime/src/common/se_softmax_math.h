@@ -180,6 +180,23 @@ SE_INLINE se_status se_softmax_check_shape(int32_t rows, int32_t row_size, const
     return SE_OK;
 }
 
+/* Every argument check of se_softmax_s8 (both variants), in the documented
+ * order: params, then the cache in ctx, then the shape. On success *cache
+ * points into ctx->buf. */
+SE_INLINE se_status se_softmax_check_call(const se_context *ctx, const se_softmax_params *params, int32_t rows,
+                                          int32_t row_size, const int8_t *input, int8_t *output,
+                                          se_exp_cache **cache)
+{
+    se_status status = se_softmax_s8_check_params(params);
+    if (status == SE_OK) {
+        status = se_softmax_get_cache(ctx, params, cache);
+    }
+    if (status == SE_OK) {
+        status = se_softmax_check_shape(rows, row_size, input, output);
+    }
+    return status;
+}
+
 /* ---- fast equivalents for the DSP kernels ------------------------------ */
 
 /* mul(a, b) = floor((a b + 2^30) / 2^31) for every sign (gemmlowp's nudge and

@@ -19,16 +19,8 @@ static int32_t cached_exp(se_exp_cache *cache, const se_softmax_params *params, 
 
 se_status se_softmax_s8_ref(SE_SOFTMAX_S8_ARGS)
 {
-    se_status status = se_softmax_s8_check_params(params);
-    if (status != SE_OK) {
-        return status;
-    }
     se_exp_cache *cache = NULL;
-    status = se_softmax_get_cache(ctx, params, &cache);
-    if (status != SE_OK) {
-        return status;
-    }
-    status = se_softmax_check_shape(rows, row_size, input, output);
+    const se_status status = se_softmax_check_call(ctx, params, rows, row_size, input, output, &cache);
     if (status != SE_OK) {
         return status;
     }
