@@ -71,6 +71,46 @@ TEST(Architecture, ImpossibleConfigsNameTheSetting)
     EXPECT_THROW(build_engine_graph(c), engine::Error);
 }
 
+// set_overall_sparsity: the small layers stay dense, the others share one
+// sparsity, and the pruned weights are the asked fraction of all prunable ones.
+TEST(Architecture, OverallSparsitySparesSmallLayers)
+{
+    ArchConfig c = named_architecture("fmnist");
+    c.set_overall_sparsity(0.6f, 4, 1024);
+    int64_t total = 0;
+    double pruned = 0;
+    for (const LayerSpec& l : layers(c)) {
+        if (!l.prunable) {
+            continue;
+        }
+        total += l.weight_count();
+        const auto it = c.sparsity.find(l.name);
+        if (l.weight_count() < 1024) {
+            EXPECT_TRUE(it == c.sparsity.end()) << l.name << " (" << l.weight_count() << " weights) is pruned";
+            continue;
+        }
+        ASSERT_TRUE(it != c.sparsity.end()) << l.name;
+        EXPECT_GT(it->second.rho, 0.6f) << l.name;
+        EXPECT_EQ(it->second.block, l.kind == LayerKind::Conv && l.kernel == 3 ? 3 : 4) << l.name;
+        pruned += static_cast<double>(it->second.rho) * static_cast<double>(l.weight_count());
+    }
+    EXPECT_NEAR(pruned / static_cast<double>(total), 0.6, 1e-4);
+
+    ArchConfig uniform = named_architecture("fmnist"), zero_threshold = uniform;
+    uniform.set_uniform_sparsity(0.6f, 2);
+    zero_threshold.set_overall_sparsity(0.6f, 2, 0);
+    ASSERT_EQ(uniform.sparsity.size(), zero_threshold.sparsity.size());
+    for (const auto& [name, s] : uniform.sparsity) {
+        EXPECT_FLOAT_EQ(zero_threshold.sparsity.at(name).rho, s.rho) << name;
+    }
+    try {
+        c.set_overall_sparsity(0.6f, 4, 5000);  // only the two 9216-weight convs left: 1.34 each
+        FAIL() << "expected an error";
+    } catch (const engine::Error& e) {
+        EXPECT_NE(std::string(e.what()).find("at most 0.95"), std::string::npos) << e.what();
+    }
+}
+
 // The engine graph agrees with the layer list, and the 300K shape fits the
 // STM32F746's 320 KB of SRAM with every attention row-blocked.
 TEST(Architecture, EngineGraphAgreesAndFitsTheF746)

@@ -40,6 +40,31 @@ void ArchConfig::set_uniform_sparsity(float rho, int32_t block)
     }
 }
 
+void ArchConfig::set_overall_sparsity(float rho, int32_t block, int64_t dense_below)
+{
+    TF_CHECK(rho >= 0.0f && rho < 1.0f, "sparsity ", rho, " must be in [0, 1)");
+    TF_CHECK(dense_below >= 0, "dense_below = ", dense_below, " must be >= 0");
+    int64_t total = 0, pruned_layers = 0;
+    for (const LayerSpec& l : layers(*this)) {
+        if (l.prunable) {
+            total += l.weight_count();
+            pruned_layers += l.weight_count() >= dense_below ? l.weight_count() : 0;
+        }
+    }
+    const double layer_rho = pruned_layers > 0 ? static_cast<double>(rho) * static_cast<double>(total) /
+                                                     static_cast<double>(pruned_layers)
+                                               : 0.0;
+    TF_CHECK(rho == 0.0f || (pruned_layers > 0 && layer_rho <= 0.95), "overall sparsity ", rho,
+             " with layers below ", dense_below, " weights dense needs ", layer_rho,
+             " in the others (at most 0.95): lower the sparsity or the dense-below threshold");
+    set_uniform_sparsity(static_cast<float>(layer_rho), block);
+    for (const LayerSpec& l : layers(*this)) {
+        if (l.prunable && l.weight_count() < dense_below) {
+            sparsity.erase(l.name);
+        }
+    }
+}
+
 int64_t LayerSpec::weight_count() const
 {
     switch (kind) {

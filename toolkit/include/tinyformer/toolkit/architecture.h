@@ -61,7 +61,22 @@ struct ArchConfig {
     static ArchConfig tinyformer_300k();
     // Sets every prunable layer to the same sparsity (3x3 convolutions use block 3 when block > 0).
     void set_uniform_sparsity(float rho, int32_t block);
+    // Prunes a fraction `rho` of all prunable weights, sparing the small
+    // layers: a layer with fewer than `dense_below` weights (the stem, the
+    // SeqPool logits, the classifier of a small model: little to save, much
+    // to lose) stays dense, the others share one sparsity rho' = rho * total /
+    // (weights of the pruned layers). Blocks as set_uniform_sparsity. Throws
+    // engine::Error when rho' would exceed 0.95 (naming both figures); with
+    // dense_below = 0 it equals set_uniform_sparsity.
+    void set_overall_sparsity(float rho, int32_t block, int64_t dense_below);
 };
+
+// Named single paths (architecture_presets.cpp): "tiny" (28x28x1, trains in
+// seconds: tests), "fmnist" (28x28x1, the Fashion-MNIST model, far inside the
+// STM32F746), "tinyformer-300k" (ArchConfig::tinyformer_300k()). Throws
+// engine::Error naming the known names for anything else.
+ArchConfig named_architecture(const std::string& name);
+std::vector<std::string> architecture_names();
 
 enum class LayerKind : uint8_t {
     Conv,        // k x k conv, stride, pad; weights [out, k, k, in]
