@@ -516,6 +516,13 @@ private:
         TF_CHECK(st == SE_OK, "LayerNorm '", op.name, "': cannot prepare integer parameters (", se_status_str(st), ")");
         c.gain = add_array(op, "gain", DType::Int32, to_bytes(gain));
         c.offset = add_array(op, "offset", DType::Int32, to_bytes(offset));
+        c.gamma = gamma;
+        c.beta = beta;
+        c.epsilon = std::get<LayerNormAttrs>(op.attrs).epsilon;
+        c.input_scale = scale_of(x);
+        c.input_zero_point = zp_of(x);
+        c.output_scale = scale_of(y);
+        c.output_zero_point = zp_of(y);
         add_layer(op, c, {op.inputs[0]}, op.outputs[0], 0, 0);
     }
 

@@ -1,6 +1,7 @@
 #include "tinyformer/engine/interpreter.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "tinyformer/engine/error.h"
 
@@ -13,10 +14,44 @@ struct Overloaded : Fs... {
 };
 template <class... Fs>
 Overloaded(Fs...) -> Overloaded<Fs...>;
+
+// LayerNorm in double on the dequantized input (InterpreterOptions::float_layernorm).
+se_status float_layernorm(const LayerNormCall& c, const int8_t* in, int8_t* out)
+{
+    if (c.gamma.size() != static_cast<size_t>(c.row_size) || c.beta.size() != c.gamma.size() ||
+        !(c.output_scale > 0.0f)) {
+        return SE_ERR_BAD_PARAM;  // a call built without its float parameters
+    }
+    const size_t n = static_cast<size_t>(c.row_size);
+    std::vector<double> x(n);
+    for (int32_t r = 0; r < c.rows; r++) {
+        const int8_t* row = in + static_cast<size_t>(r) * n;
+        double mean = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            x[i] = (row[i] - c.input_zero_point) * static_cast<double>(c.input_scale);
+            mean += x[i];
+        }
+        mean /= static_cast<double>(n);
+        double var = 0.0;
+        for (size_t i = 0; i < n; i++) {
+            var += (x[i] - mean) * (x[i] - mean);
+        }
+        var /= static_cast<double>(n);
+        const double inv_std = 1.0 / std::sqrt(var + c.epsilon);
+        int8_t* dst = out + static_cast<size_t>(r) * n;
+        for (size_t i = 0; i < n; i++) {
+            const double y = c.gamma[i] * (x[i] - mean) * inv_std + c.beta[i];
+            const double q = std::nearbyint(y / c.output_scale) + c.output_zero_point;
+            dst[i] = static_cast<int8_t>(std::clamp(q, static_cast<double>(c.params.act.min),
+                                                    static_cast<double>(c.params.act.max)));
+        }
+    }
+    return SE_OK;
+}
 }  // namespace
 
-HostInterpreter::HostInterpreter(const CompiledModel& model)
-    : model_(model), arena_(static_cast<size_t>((model.plan.arena_size + 7) / 8) + 1, 0)
+HostInterpreter::HostInterpreter(const CompiledModel& model, const InterpreterOptions& options)
+    : model_(model), options_(options), arena_(static_cast<size_t>((model.plan.arena_size + 7) / 8) + 1, 0)
 {
     TF_CHECK(model.plan.offsets.size() == model.buffers.size(), "model has ", model.buffers.size(),
              " buffers but the plan places ", model.plan.offsets.size());
@@ -138,6 +173,9 @@ void HostInterpreter::run_layer(const Layer& layer)
                 return se_seqpool_s8(&ctx, &c.params, c.tokens, c.channels, in0, in1, out);
             },
             [&](const LayerNormCall& c) {
+                if (options_.float_layernorm) {
+                    return float_layernorm(c, in0, out);
+                }
                 return se_layernorm_s8(&c.params, c.rows, c.row_size, in0, s32(c.gain), s32(c.offset), out);
             },
             [&](const AttentionCall& c) {

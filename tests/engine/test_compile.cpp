@@ -185,6 +185,64 @@ TEST(HostInterpreter, LayerNormIsCloseToFloat)
     }
 }
 
+// InterpreterOptions::float_layernorm: the float reference LayerNorm equals a
+// double-precision LayerNorm with epsilon on the dequantized input, rounded to
+// the output quantization; the integer kernel stays within 1 step of it.
+TEST(HostInterpreter, FloatLayerNormModeIsTheFloatReference)
+{
+    const int32_t rows = 4, channels = 48;
+    const float in_scale = 0.05f, out_scale = 0.04f;
+    const int32_t in_zp = 4, out_zp = -2;
+    Builder b;
+    const TensorId x = b.act("x", {rows, channels}, in_scale, in_zp);
+    const TensorId y = b.act("y", {rows, channels}, out_scale, out_zp);
+    std::vector<float> gamma(channels), beta(channels);
+    for (int32_t c = 0; c < channels; c++) {
+        gamma[static_cast<size_t>(c)] = 1.5f - 0.03f * static_cast<float>(c);
+        beta[static_cast<size_t>(c)] = 0.2f - 0.015f * static_cast<float>(c);
+    }
+    const TensorId g = b.g.add_constant_f32("gamma", {channels}, gamma);
+    const TensorId be = b.g.add_constant_f32("beta", {channels}, beta);
+    LayerNormAttrs attrs;
+    attrs.epsilon = 1e-3f;  // large enough to matter for the low-variance row below
+    b.g.add_op(OpKind::LayerNorm, "ln", {x, g, be}, {y}, attrs);
+    b.g.inputs = {x};
+    b.g.outputs = {y};
+    const CompiledModel m = compile(b.g);
+    std::vector<int8_t> input = b.random_s8(rows * channels, -128, 127);
+    for (int32_t c = 0; c < channels; c++) {
+        input[static_cast<size_t>(channels + c)] = static_cast<int8_t>(10 + c % 2);  // variance 1/4 step^2
+    }
+    InterpreterOptions options;
+    options.float_layernorm = true;
+    HostInterpreter float_interp(m, options), int_interp(m);
+    const std::vector<int8_t> got = float_interp.run(input);
+    const std::vector<int8_t> integer = int_interp.run(input);
+    for (int32_t r = 0; r < rows; r++) {
+        double mean = 0, var = 0;
+        for (int32_t c = 0; c < channels; c++) {
+            mean += (input[static_cast<size_t>(r * channels + c)] - in_zp) * static_cast<double>(in_scale);
+        }
+        mean /= channels;
+        for (int32_t c = 0; c < channels; c++) {
+            const double d = (input[static_cast<size_t>(r * channels + c)] - in_zp) * static_cast<double>(in_scale) - mean;
+            var += d * d;
+        }
+        var /= channels;
+        for (int32_t c = 0; c < channels; c++) {
+            const size_t i = static_cast<size_t>(r * channels + c);
+            const double xn = ((input[i] - in_zp) * static_cast<double>(in_scale) - mean) /
+                              std::sqrt(var + static_cast<double>(attrs.epsilon));
+            const double real = gamma[static_cast<size_t>(c)] * xn + beta[static_cast<size_t>(c)];
+            const double q = std::min(127.0, std::max(-128.0, std::nearbyint(real / static_cast<double>(out_scale)) + out_zp));
+            ASSERT_EQ(static_cast<int>(got[i]), static_cast<int>(q)) << "first mismatch: row " << r << " channel " << c;
+            if (r != 1) {  // Scaled-LayerNorm has no epsilon: it differs on the low-variance row
+                ASSERT_LE(std::abs(integer[i] - got[i]), 1) << "row " << r << " channel " << c;
+            }
+        }
+    }
+}
+
 // The interpreter must equal calling the kernels by hand with compile()'s
 // parameters, and stay close to the float model it approximates.
 TEST(HostInterpreter, MatchesDirectKernelCallsAndTheFloatModel)

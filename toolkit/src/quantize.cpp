@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <exception>
 #include <limits>
+#include <thread>
 
 #include "tinyformer/engine/error.h"
 #include "tinyformer/engine/interpreter.h"
@@ -240,28 +242,58 @@ QuantizedModel quantize(const SinglePathModel& model, const Calibration& calibra
 // ---- int8 accuracy ----------------------------------------------------------------------------------------------
 
 Int8Accuracy int8_accuracy(const engine::CompiledModel& model, const Dataset& dataset, const Normalization& norm,
-                           int64_t limit)
+                           int64_t limit, const engine::InterpreterOptions& options, int32_t threads)
 {
     const ImageShape shape = dataset.image_shape();
     const std::vector<int32_t> want{1, shape.height, shape.width, shape.channels};
     TF_CHECK(model.input_shape == want, "int8_accuracy: the model input is not [1, ", shape.height, ", ",
              shape.width, ", ", shape.channels, "] (NHWC) as the images of ", dataset.description());
     TF_CHECK(limit >= 0, "int8_accuracy: limit ", limit, " must be >= 0");
-    engine::HostInterpreter interpreter(model);
-    const int64_t classes = interpreter.output_size();
+    TF_CHECK(threads >= 0, "int8_accuracy: threads ", threads, " must be >= 0 (0: one per core)");
+    const int64_t classes = engine::HostInterpreter(model, options).output_size();
     TF_CHECK(classes >= dataset.num_classes(), "int8_accuracy: the model has ", classes, " outputs, the dataset ",
              dataset.num_classes(), " classes");
     const int64_t n = limit > 0 ? std::min(limit, dataset.size()) : dataset.size();
+    const int64_t workers = std::clamp<int64_t>(
+        threads > 0 ? threads : static_cast<int64_t>(std::max(1u, std::thread::hardware_concurrency())), 1,
+        std::max<int64_t>(1, n));
+    // Worker w takes images w, w + workers, ...: each has its own interpreter
+    // (arena); the model is shared read-only. Counts do not depend on workers.
+    std::vector<int64_t> correct(static_cast<size_t>(workers), 0);
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(workers));
+    const auto work = [&](int64_t w) {
+        try {
+            engine::HostInterpreter interpreter(model, options);
+            for (int64_t i = w; i < n; i += workers) {
+                const std::vector<int8_t> image =
+                    quantize_image(dataset, i, norm, model.input_scale, model.input_zero_point);
+                std::copy(image.begin(), image.end(), interpreter.input());
+                interpreter.run();
+                const int8_t* logits = interpreter.output();
+                const int64_t predicted = std::max_element(logits, logits + classes) - logits;
+                correct[static_cast<size_t>(w)] += predicted == dataset.label(i) ? 1 : 0;
+            }
+        } catch (...) {
+            errors[static_cast<size_t>(w)] = std::current_exception();
+        }
+    };
+    std::vector<std::thread> pool;
+    for (int64_t w = 1; w < workers; w++) {
+        pool.emplace_back(work, w);
+    }
+    work(0);
+    for (std::thread& t : pool) {
+        t.join();
+    }
+    for (const std::exception_ptr& e : errors) {
+        if (e) {
+            std::rethrow_exception(e);
+        }
+    }
     Int8Accuracy acc;
-    for (int64_t i = 0; i < n; i++) {
-        const std::vector<int8_t> image =
-            quantize_image(dataset, i, norm, model.input_scale, model.input_zero_point);
-        std::copy(image.begin(), image.end(), interpreter.input());
-        interpreter.run();
-        const int8_t* logits = interpreter.output();
-        const int64_t predicted = std::max_element(logits, logits + classes) - logits;
-        acc.correct += predicted == dataset.label(i) ? 1 : 0;
-        acc.images++;
+    acc.images = n;
+    for (const int64_t c : correct) {
+        acc.correct += c;
     }
     return acc;
 }

@@ -104,6 +104,13 @@ struct LayerNormCall {
     se_layernorm_params params{};
     int32_t rows = 0, row_size = 0;
     ArrayId gain = kNone, offset = kNone;  // int32 [row_size], se_layernorm_s8_prepare_params
+    // Host only (never emitted): the float LayerNorm the call stands for, so
+    // that HostInterpreter can run it in floating point instead and measure
+    // what the integer Scaled-LayerNorm costs in accuracy.
+    std::vector<float> gamma, beta;
+    float epsilon = 0.0f;
+    float input_scale = 0.0f, output_scale = 0.0f;
+    int32_t input_zero_point = 0, output_zero_point = 0;
 };
 
 struct AttentionCall {

@@ -16,10 +16,19 @@
 
 namespace tinyformer::engine {
 
+struct InterpreterOptions {
+    // Run every LayerNorm in floating point (double: the exact mean and
+    // variance of the dequantized row, epsilon, gamma, beta, then rounding to
+    // the output quantization) instead of the integer Scaled-LayerNorm kernel.
+    // A host-only reference for measuring the accuracy Scaled-LayerNorm costs;
+    // the firmware always runs the integer kernel.
+    bool float_layernorm = false;
+};
+
 class HostInterpreter {
 public:
     // Keeps a reference to `model`, which must outlive the interpreter.
-    explicit HostInterpreter(const CompiledModel& model);
+    explicit HostInterpreter(const CompiledModel& model, const InterpreterOptions& options = {});
 
     int8_t* input();
     const int8_t* output() const;
@@ -39,6 +48,7 @@ private:
     void run_layer(const Layer& layer);
 
     const CompiledModel& model_;
+    InterpreterOptions options_;
     std::vector<uint64_t> arena_;  // 8-byte aligned storage for the planned arena
 };
 

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "tinyformer/engine/compiled_model.h"
+#include "tinyformer/engine/interpreter.h"
 #include "tinyformer/toolkit/architecture.h"
 #include "tinyformer/toolkit/dataset.h"
 #include "tinyformer/toolkit/dataset_loader.h"
@@ -122,8 +123,11 @@ struct Int8Accuracy {
 // Images are normalized with `norm` and quantized with the model's input
 // quantization (CompiledModel::input_scale / input_zero_point) into NHWC int8;
 // the predicted class is the argmax of the int8 logits (first index on ties).
-// limit > 0: only the first `limit` images.
+// limit > 0: only the first `limit` images. `options` selects host-only
+// reference modes (engine::InterpreterOptions: float LayerNorm). The images
+// are shared among `threads` interpreters (0: one per core); the result does
+// not depend on it. Dataset::copy_image must be safe to call concurrently.
 Int8Accuracy int8_accuracy(const engine::CompiledModel& model, const Dataset& dataset, const Normalization& norm,
-                           int64_t limit = 0);
+                           int64_t limit = 0, const engine::InterpreterOptions& options = {}, int32_t threads = 0);
 
 }  // namespace tinyformer::toolkit
