@@ -16,10 +16,10 @@ int main(int argc, char** argv)
     CLI::App* pipeline = app.add_subcommand(
         "pipeline", "Train a fixed single path, AGP-prune, fold BatchNorm, calibrate, export int8 ONNX, compile, "
                     "measure fp32 / int8 accuracy and emit the firmware C");
-    pipeline->add_option("--dataset", p.dataset, "Dataset: fashion-mnist (cifar10 and imagenet32 need a 28x28x1 arch)")
+    pipeline->add_option("--dataset", p.dataset, "Dataset: fashion-mnist, cifar10 or imagenet32 (the arch must take its image shape)")
         ->capture_default_str();
     pipeline->add_option("--data", p.data_dir, "Dataset folder (default: Debian's /usr/share/datasets/fashion-mnist)");
-    pipeline->add_option("--arch", p.arch, "Architecture")->check(CLI::IsMember({"tiny", "fmnist"}))
+    pipeline->add_option("--arch", p.arch, "Architecture")->check(CLI::IsMember(tinyformer::toolkit::architecture_names()))
         ->capture_default_str();
     pipeline->add_option("--epochs", p.epochs, "Dense training epochs")->check(CLI::PositiveNumber)
         ->capture_default_str();
@@ -27,6 +27,10 @@ int main(int argc, char** argv)
         ->check(CLI::Range(0.0, 0.999))->capture_default_str();
     pipeline->add_option("--block", p.block, "Pruning block along input channels (3x3 convolutions use 3)")
         ->check(CLI::IsMember({2, 4}))->capture_default_str();
+    pipeline->add_option("--dense-below", p.dense_below,
+                         "Layers with fewer weights stay dense; the rest are pruned so that --prune is the fraction "
+                         "of all prunable weights (0: every layer at --prune)")
+        ->check(CLI::NonNegativeNumber)->capture_default_str();
     pipeline->add_option("--prune-epochs", p.prune_epochs, "AGP pruning + fine-tuning epochs (default: --epochs)")
         ->check(CLI::PositiveNumber);
     pipeline->add_option("--out", p.out, "Output folder (checkpoints, model.onnx, c/, summary.json)")->required();
@@ -44,6 +48,13 @@ int main(int argc, char** argv)
     pipeline->add_option("--calibration-batches", p.calibration_batches, "Training batches observed for calibration")
         ->check(CLI::PositiveNumber)->capture_default_str();
 
+    pipeline->add_option("--validation", p.validation,
+                         "Fraction of the training images held out, evaluated after every epoch (history.csv)")
+        ->check(CLI::Range(0.0, 0.99))->capture_default_str();
+    pipeline->add_option("--evaluate-on", p.evaluate_on,
+                         "Final fp32 / int8 accuracies on the test split or the validation split (for a dataset "
+                         "without its test batch)")
+        ->check(CLI::IsMember({"test", "validation"}))->capture_default_str();
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {

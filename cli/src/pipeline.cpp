@@ -2,14 +2,19 @@
 // ONNX -> compiled engine model -> firmware C (docs/pipeline.md).
 #include "pipeline.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
+#include <functional>
 #include <iostream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
+#include <sstream>
+#include <variant>
 
 #include "tinyformer/engine/c_emitter.h"
 #include "tinyformer/engine/compiled_model.h"
@@ -96,40 +101,62 @@ void check_options(const PipelineOptions& o)
     TF_CHECK(o.block == 2 || o.block == 4, "--block = ", o.block,
              " must be 2 or 4 (3x3 convolutions use blocks of 3 along the kernel width)");
     TF_CHECK(o.prune_epochs == -1 || o.prune_epochs >= 1, "--prune-epochs = ", o.prune_epochs, " must be >= 1");
+    TF_CHECK(o.dense_below >= 0, "--dense-below = ", o.dense_below, " must be >= 0 (0: prune every layer)");
     TF_CHECK(o.threads >= 0, "--threads = ", o.threads, " must be >= 0 (0: LibTorch's default)");
     TF_CHECK(o.batch_size >= 1, "--batch-size = ", o.batch_size, " must be >= 1");
     TF_CHECK(o.lr > 0, "--lr = ", o.lr, " must be > 0");
     TF_CHECK(o.calibration_batches >= 1, "--calibration-batches = ", o.calibration_batches, " must be >= 1");
+    TF_CHECK(o.validation >= 0.0 && o.validation < 1.0, "--validation = ", o.validation, " must be in [0, 1)");
+    TF_CHECK(o.evaluate_on == "test" || o.evaluate_on == "validation", "--evaluate-on '", o.evaluate_on,
+             "' must be test or validation");
+    TF_CHECK(o.evaluate_on == "test" || o.validation > 0.0,
+             "--evaluate-on validation needs a validation split: set --validation (e.g. 0.1)");
 }
+
+// One row per training epoch in <out>/history.csv (appended, so a resumed run
+// continues the file), with the validation loss and accuracy when there is a
+// validation split.
+class History {
+public:
+    History(const fs::path& path, const Trainer* trainer, BatchLoader* validation)
+        : path_(path), trainer_(trainer), validation_(validation)
+    {
+        if (!fs::exists(path_)) {
+            std::ofstream file(path_);
+            file << "phase,epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,lr,seconds,"
+                    "images_per_second\n";
+            TF_CHECK(file.good(), "cannot write '", path_.string(), "'");
+        }
+    }
+
+    std::function<void(const EpochStats&)> recorder(const std::string& phase, SinglePathModel& model)
+    {
+        return [this, phase, &model](const EpochStats& s) {
+            std::ostringstream row;
+            row << phase << "," << s.epoch + 1 << "," << s.loss << "," << s.accuracy << ",";
+            if (validation_ != nullptr) {
+                const EvalResult v = trainer_->evaluate(model, *validation_);
+                row << v.loss << "," << v.accuracy;
+                std::cout << phase << " epoch " << s.epoch + 1 << ": validation accuracy " << percent(v.accuracy)
+                          << " (" << v.examples << " images), training accuracy " << percent(s.accuracy) << "\n"
+                          << std::flush;
+            } else {
+                row << ",";
+            }
+            row << "," << s.last_lr << "," << s.seconds << "," << s.images_per_second << "\n";
+            std::ofstream file(path_, std::ios::app);
+            file << row.str();
+            TF_CHECK(file.good(), "cannot append to '", path_.string(), "'");
+        };
+    }
+
+private:
+    fs::path path_;
+    const Trainer* trainer_;
+    BatchLoader* validation_;
+};
 
 }  // namespace
-
-ArchConfig named_architecture(const std::string& name)
-{
-    ArchConfig c;
-    c.input_h = c.input_w = 28;
-    c.input_c = 1;
-    c.classes = 10;
-    c.pooling = PoolingKind::SeqPool;
-    if (name == "tiny") {
-        // 28 -> 14 (8 channels, no blocks) -> 7 (16 channels, one encoder over 49 tokens): trains in seconds.
-        c.dots[0] = DoTConfig{8, 2, DownsampleKind::ConvStride2, {}, {}};
-        c.dots[1] = DoTConfig{16, 2, DownsampleKind::ConvMaxPool, {2}, {TransformerChoice{1, false, 1}}};
-        c.last_dim = 16;
-        return c;
-    }
-    if (name == "fmnist") {
-        // 28 -> 14 (16 channels, stride-2 conv, one MobileNetV2) -> 7 (32 channels, conv + max pool, one
-        // MobileNetV2 and a transformer with the conv pair over 49 tokens, 2 heads). About 2.3 M MACs,
-        // 17 KB of arena and 51 KB of weights: far inside the STM32F746, and quick to train on a CPU.
-        c.dots[0] = DoTConfig{16, 2, DownsampleKind::ConvStride2, {2}, {}};
-        c.dots[1] = DoTConfig{32, 2, DownsampleKind::ConvMaxPool, {2}, {TransformerChoice{2, true, 1}}};
-        c.last_dim = 64;
-        return c;
-    }
-    TF_CHECK(false, "--arch '", name, "' is not a known architecture (expected tiny or fmnist)");
-    return c;
-}
 
 void run_pipeline(const PipelineOptions& o)
 {
@@ -142,8 +169,18 @@ void run_pipeline(const PipelineOptions& o)
 
     // 1. Data.
     const DatasetKind kind = parse_dataset_kind(o.dataset);
-    const auto train_set = first_images(open_dataset(kind, o.data_dir, Split::Train), o.limit_train, "--limit-train");
-    const auto test_set = first_images(open_dataset(kind, o.data_dir, Split::Test), o.limit_test, "--limit-test");
+    std::shared_ptr<const Dataset> train_set =
+        first_images(open_dataset(kind, o.data_dir, Split::Train), o.limit_train, "--limit-train");
+    std::shared_ptr<const Dataset> validation_set;
+    if (o.validation > 0.0) {
+        TrainValidation split = split_train_validation(train_set, o.validation, o.seed);
+        train_set = split.train;
+        validation_set = split.validation;
+    }
+    const auto test_set = o.evaluate_on == "validation"
+                              ? validation_set
+                              : first_images(open_dataset(kind, o.data_dir, Split::Test), o.limit_test, "--limit-test");
+    const std::string test_name = o.evaluate_on == "validation" ? "validation" : "test";
     ArchConfig config = named_architecture(o.arch);
     const ImageShape shape = train_set->image_shape();
     TF_CHECK(shape.height == config.input_h && shape.width == config.input_w && shape.channels == config.input_c,
@@ -152,10 +189,12 @@ void run_pipeline(const PipelineOptions& o)
     config.classes = train_set->num_classes();
     const bool pruning = o.prune > 0.0f;
     if (pruning) {
-        config.set_uniform_sparsity(o.prune, o.block);
+        config.set_overall_sparsity(o.prune, o.block, o.dense_below);
     }
-    std::cout << "== data: " << to_string(kind) << ", " << train_set->size() << " training and " << test_set->size()
-              << " test images\n"
+    std::cout << "== data: " << to_string(kind) << ", " << train_set->size() << " training, "
+              << (validation_set ? validation_set->size() : 0) << " validation and "
+              << (o.evaluate_on == "test" ? test_set->size() : 0) << " test images (final accuracies on the "
+              << test_name << " images)\n"
               << "== model: --arch " << o.arch << ", " << parameter_count(config) << " parameters";
     if (pruning) {
         std::cout << " (" << effective_parameter_count(config) << " after pruning to " << o.prune << ", block "
@@ -165,6 +204,10 @@ void run_pipeline(const PipelineOptions& o)
 
     BatchLoader train_loader(train_set, LoaderOptions::training(kind, o.batch_size, o.seed));
     BatchLoader test_loader(test_set, LoaderOptions::evaluation(kind, 256));
+    std::unique_ptr<BatchLoader> validation_loader;
+    if (validation_set) {
+        validation_loader = std::make_unique<BatchLoader>(validation_set, LoaderOptions::evaluation(kind, 256));
+    }
     const BatchSource train_source = batch_source(train_loader);
 
     // 2. Dense training (checkpointed: an interrupted run continues where it stopped).
@@ -176,18 +219,24 @@ void run_pipeline(const PipelineOptions& o)
     train_options.warmup_epochs = std::min(1.0, 0.2 * o.epochs);
     train_options.threads = o.threads;
     train_options.checkpoint_path = (out / "train.ckpt").string();
+    const Trainer evaluator(train_options);
+    History history(out / "history.csv", &evaluator, validation_loader.get());
+    train_options.on_epoch_end = history.recorder("dense", model);
     const Trainer trainer(train_options);
     std::cout << "== training " << o.epochs << " epochs (checkpoint " << train_options.checkpoint_path << ")\n"
               << std::flush;
     trainer.fit(model, train_source);
     const EvalResult dense = trainer.evaluate(model, test_loader);
-    std::cout << "fp32 accuracy (dense): " << percent(dense.accuracy) << " (" << dense.examples << " test images)\n";
+    std::cout << "fp32 accuracy (dense): " << percent(dense.accuracy) << " (" << dense.examples << " " << test_name
+              << " images)\n";
 
     nlohmann::json summary;
     summary["dataset"] = to_string(kind);
     summary["arch"] = o.arch;
     summary["train_images"] = train_set->size();
-    summary["test_images"] = test_set->size();
+    summary["evaluated_on"] = test_name;
+    summary["evaluation_images"] = test_set->size();
+    summary["validation_images"] = validation_set ? validation_set->size() : 0;
     summary["epochs"] = o.epochs;
     summary["parameters"] = parameter_count(config);
     summary["fp32_accuracy_dense"] = dense.accuracy;
@@ -203,6 +252,7 @@ void run_pipeline(const PipelineOptions& o)
         prune_options.min_lr = prune_options.lr / 100.0;
         prune_options.warmup_epochs = 0;
         prune_options.checkpoint_path = (out / "prune.ckpt").string();
+        prune_options.on_epoch_end = history.recorder("agp", model);
         const int64_t steps = train_source.batches_per_epoch;
         const AgpSchedule schedule =
             AgpSchedule::over_epochs(0.0, 0.5 * prune_epochs, steps, std::max<int64_t>(1, steps / 8));
@@ -210,20 +260,30 @@ void run_pipeline(const PipelineOptions& o)
                   << " epochs (checkpoint " << prune_options.checkpoint_path << ")\n"
                   << std::flush;
         const AgpResult agp = agp_prune(model, train_source, prune_options, schedule);
-        int64_t blocks = 0, pruned = 0;
+        int64_t blocks = 0, pruned = 0, pruned_weights = 0, prunable_weights = 0;
         for (const LayerMask& mask : agp.masks) {
             blocks += mask.blocks();
             pruned += mask.pruned_blocks();
+            pruned_weights += mask.pruned_blocks() * mask.block;  // exact unless a partial last block is pruned
+        }
+        for (const LayerSpec& l : layers(config)) {
+            prunable_weights += l.prunable ? l.weight_count() : 0;
         }
         const Trainer prune_trainer(prune_options);
         pruned_accuracy = prune_trainer.evaluate(model, test_loader).accuracy;
-        std::cout << "pruned blocks: " << pruned << " of " << blocks << "\n"
+        std::cout << "pruned blocks: " << pruned << " of " << blocks << "; zero weights: " << pruned_weights << " of "
+                  << prunable_weights << " prunable (" << percent(static_cast<double>(pruned_weights) /
+                                                                  static_cast<double>(prunable_weights))
+                  << ")\n"
                   << "fp32 accuracy (pruned " << o.prune << "): " << percent(pruned_accuracy) << "\n";
         summary["prune"] = o.prune;
         summary["block"] = o.block;
         summary["prune_epochs"] = prune_epochs;
         summary["pruned_blocks"] = pruned;
         summary["blocks"] = blocks;
+        summary["dense_below"] = o.dense_below;
+        summary["pruned_weights"] = pruned_weights;
+        summary["prunable_weights"] = prunable_weights;
         summary["fp32_accuracy_pruned"] = pruned_accuracy;
     }
     model.save((out / "model.pt").string());
@@ -255,8 +315,23 @@ void run_pipeline(const PipelineOptions& o)
 
     // 6. int8 accuracy on the engine's host interpreter (the MCU's kernels).
     const Int8Accuracy int8 = int8_accuracy(compiled, *test_set, Normalization::defaults_for(kind));
-    std::cout << "int8 accuracy: " << percent(int8.top1()) << " (" << int8.correct << " of " << int8.images
-              << " test images, HostInterpreter)\n";
+    std::cout << "int8 accuracy: " << percent(int8.top1()) << " (" << int8.correct << " of " << int8.images << " "
+              << test_name << " images, HostInterpreter)\n";
+    // The same int8 model with every LayerNorm in floating point: what the
+    // integer Scaled-LayerNorm costs (a host-only reference; docs/quantization.md).
+    const bool has_layernorm = std::any_of(compiled.layers.begin(), compiled.layers.end(), [](const engine::Layer& l) {
+        return std::holds_alternative<engine::LayerNormCall>(l.call);
+    });
+    if (has_layernorm) {
+        engine::InterpreterOptions float_ln;
+        float_ln.float_layernorm = true;
+        const Int8Accuracy reference =
+            int8_accuracy(compiled, *test_set, Normalization::defaults_for(kind), 0, float_ln);
+        std::cout << "int8 accuracy with float LayerNorm in place of Scaled-LayerNorm: " << percent(reference.top1())
+                  << " (Scaled-LayerNorm " << std::showpos << std::fixed << std::setprecision(2)
+                  << 100.0 * (int8.top1() - reference.top1()) << std::noshowpos << " points)\n";
+        summary["int8_accuracy_float_layernorm"] = reference.top1();
+    }
 
     // 7. Firmware C and the bytes it must print for its deterministic input.
     engine::EmitOptions emit;

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <filesystem>
@@ -93,7 +94,7 @@ protected:
         write_split(root_ / "data", "t10k", 40, 2);
         const std::string command = std::string(TF_TINYFORMER_EXE) + " pipeline --dataset fashion-mnist --data " +
                                     (root_ / "data").string() + " --arch tiny --epochs 1 --prune 0.5 --block 4" +
-                                    " --batch-size 32 --threads 2 --calibration-batches 2 --out " +
+                                    " --validation 0.25 --batch-size 32 --threads 2 --calibration-batches 2 --out " +
                                     (root_ / "out").string();
         status_ = run(command, root_ / "pipeline.log");
         log_ = read_text(root_ / "pipeline.log");
@@ -124,6 +125,36 @@ TEST_F(PipelineTest, RunsAndPrintsTheFigures)
     EXPECT_TRUE(fs::exists(root_ / "out" / "summary.json"));
     EXPECT_TRUE(fs::exists(root_ / "out" / "train.ckpt"));
     EXPECT_TRUE(fs::exists(root_ / "out" / "prune.ckpt"));
+}
+
+// history.csv: one row per epoch of each phase, with the validation figures of
+// the 24 held-out images; the float-LayerNorm reference accuracy is printed.
+TEST_F(PipelineTest, WritesTheEpochHistoryWithValidation)
+{
+    ASSERT_EQ(status_, 0) << log_;
+    EXPECT_NE(log_.find("72 training, 24 validation and 40 test images"), std::string::npos) << log_;
+    EXPECT_NE(log_.find("int8 accuracy with float LayerNorm in place of Scaled-LayerNorm: "), std::string::npos)
+        << log_;
+    std::ifstream file(root_ / "out" / "history.csv");
+    std::string line;
+    ASSERT_TRUE(std::getline(file, line));
+    EXPECT_EQ(line, "phase,epoch,train_loss,train_accuracy,validation_loss,validation_accuracy,lr,seconds,"
+                    "images_per_second");
+    std::vector<std::string> phases;
+    while (std::getline(file, line)) {
+        std::vector<std::string> cells;
+        std::stringstream row(line);
+        for (std::string cell; std::getline(row, cell, ',');) {
+            cells.push_back(cell);
+        }
+        ASSERT_EQ(cells.size(), 9u) << line;
+        phases.push_back(cells[0] + " " + cells[1]);
+        const double validation_accuracy = std::stod(cells[5]);
+        EXPECT_GE(validation_accuracy, 0.0) << line;
+        EXPECT_LE(validation_accuracy, 1.0) << line;
+        EXPECT_NEAR(validation_accuracy * 24.0, std::round(validation_accuracy * 24.0), 1e-3) << "not k/24: " << line;
+    }
+    EXPECT_EQ(phases, (std::vector<std::string>{"dense 1", "agp 1"}));
 }
 
 TEST_F(PipelineTest, ExportedOnnxImportsAndCompiles)
@@ -167,6 +198,8 @@ TEST_F(PipelineTest, MissingDatasetAndBadFlagsAreErrors)
 
     EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " pipeline --arch huge --out x", log), 0);
     EXPECT_NE(read_text(log).find("--arch"), std::string::npos) << read_text(log);
+    EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " pipeline --evaluate-on validation --out x", log), 0);
+    EXPECT_NE(read_text(log).find("--validation"), std::string::npos) << read_text(log);
     EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " pipeline --prune 1.5 --out x", log), 0);
     EXPECT_NE(read_text(log).find("--prune"), std::string::npos) << read_text(log);
     EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " pipeline --data " + (root_ / "data").string() +

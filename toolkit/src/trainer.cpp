@@ -337,6 +337,9 @@ TrainResult train_loop(const TrainerOptions& o, torch::nn::Module& m, const Arch
                            static_cast<double>(std::max<int64_t>(0, steps_this_run - steps_done_this_run));
         progress.update(epoch, o.epochs, steps_per_epoch, steps_per_epoch, s.loss, s.accuracy, s.images_per_second,
                         lr, eta, true);
+        if (o.on_epoch_end) {
+            o.on_epoch_end(s);
+        }
     }
     return result;
 }
@@ -455,7 +458,9 @@ double measure_training_throughput(SinglePathModel& model, int32_t batch_size, i
         if (i == warmup) {
             start = Clock::now();
         }
-        optimizer->zero_grad();
+        for (auto& p : m.parameters()) {
+            p.mutable_grad() = torch::Tensor();  // as the training loop does
+        }
         criterion(m.forward(x), y).backward();
         optimizer->step();
     }

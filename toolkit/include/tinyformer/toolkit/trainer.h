@@ -42,6 +42,15 @@ struct TrainingHooks {
     std::function<void(const std::string& state)> load_state;
 };
 
+struct EpochStats {
+    int32_t epoch = 0;  // 0-based
+    double loss = 0;    // mean training loss (with label smoothing)
+    double accuracy = 0;
+    double images_per_second = 0;
+    double seconds = 0;
+    double last_lr = 0;
+};
+
 struct TrainerOptions {
     int32_t epochs = 300;  // the batch size is the source's (LoaderOptions::batch_size)
     // Learning rate: linear from warmup_start_lr to lr over warmup_epochs, then
@@ -69,15 +78,9 @@ struct TrainerOptions {
     bool progress = true;  // progress line on stderr (\r updates on a terminal)
     uint64_t path_seed = 1;  // fit_supernet: the path of step s is drawn from (path_seed, s)
     TrainingHooks hooks;     // fit and fit_supernet
-};
-
-struct EpochStats {
-    int32_t epoch = 0;  // 0-based
-    double loss = 0;    // mean training loss (with label smoothing)
-    double accuracy = 0;
-    double images_per_second = 0;
-    double seconds = 0;
-    double last_lr = 0;
+    // Called after every epoch, once its checkpoint is written (e.g. to
+    // evaluate on validation data: the next epoch sets train mode again).
+    std::function<void(const EpochStats&)> on_epoch_end;
 };
 
 struct TrainResult {
