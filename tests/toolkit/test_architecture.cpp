@@ -2,6 +2,8 @@
 // and its cost (SRAM from the memory planner, flash from the constants).
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "tinyformer/engine/compiled_model.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/toolkit/architecture.h"
@@ -91,17 +93,30 @@ TEST(Architecture, OverallSparsitySparesSmallLayers)
         }
         ASSERT_TRUE(it != c.sparsity.end()) << l.name;
         EXPECT_GT(it->second.rho, 0.6f) << l.name;
-        EXPECT_EQ(it->second.block, l.kind == LayerKind::Conv && l.kernel == 3 ? 3 : 4) << l.name;
-        pruned += static_cast<double>(it->second.rho) * static_cast<double>(l.weight_count());
+        const int32_t b = l.kind == LayerKind::Conv && l.kernel == 3 ? 3 : 4;
+        EXPECT_EQ(it->second.block, b) << l.name;
+        // what pruning removes: floor(rho * blocks) whole blocks (pruning.h)
+        const int64_t blocks = (l.weight_count() + b - 1) / b;
+        pruned += std::floor(static_cast<double>(it->second.rho) * static_cast<double>(blocks)) * b;
     }
-    EXPECT_NEAR(pruned / static_cast<double>(total), 0.6, 1e-4);
+    // At least the asked fraction, and at most one block per layer more.
+    EXPECT_GE(pruned / static_cast<double>(total), 0.6);
+    EXPECT_LE(pruned / static_cast<double>(total), 0.6 + 15.0 * 4.0 / static_cast<double>(total));
 
     ArchConfig uniform = named_architecture("fmnist"), zero_threshold = uniform;
     uniform.set_uniform_sparsity(0.6f, 2);
     zero_threshold.set_overall_sparsity(0.6f, 2, 0);
     ASSERT_EQ(uniform.sparsity.size(), zero_threshold.sparsity.size());
-    for (const auto& [name, s] : uniform.sparsity) {
-        EXPECT_FLOAT_EQ(zero_threshold.sparsity.at(name).rho, s.rho) << name;
+    for (const LayerSpec& l : layers(uniform)) {  // the same, rounded up to whole blocks
+        if (!l.prunable) {
+            continue;
+        }
+        const LayerSparsity& u = uniform.sparsity.at(l.name);
+        const LayerSparsity& z = zero_threshold.sparsity.at(l.name);
+        EXPECT_EQ(z.block, u.block) << l.name;
+        const double blocks = std::ceil(static_cast<double>(l.weight_count()) / u.block);
+        EXPECT_EQ(std::floor(static_cast<double>(z.rho) * blocks), std::min(blocks - 1, std::ceil(0.6 * blocks)))
+            << l.name << ": " << z.rho << " of " << blocks << " blocks";
     }
     try {
         c.set_overall_sparsity(0.6f, 4, 5000);  // only the two 9216-weight convs left: 1.34 each

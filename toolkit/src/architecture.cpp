@@ -59,9 +59,19 @@ void ArchConfig::set_overall_sparsity(float rho, int32_t block, int64_t dense_be
              " in the others (at most 0.95): lower the sparsity or the dense-below threshold");
     set_uniform_sparsity(static_cast<float>(layer_rho), block);
     for (const LayerSpec& l : layers(*this)) {
-        if (l.prunable && l.weight_count() < dense_below) {
-            sparsity.erase(l.name);
+        if (!l.prunable) {
+            continue;
         }
+        if (l.weight_count() < dense_below) {
+            sparsity.erase(l.name);
+            continue;
+        }
+        // Pruning removes floor(rho * blocks) blocks (pruning.h): ask for ceil(layer_rho * blocks) so that
+        // rounding never leaves the total below rho; (k + 0.5) / blocks survives float rounding.
+        LayerSparsity& s = sparsity.at(l.name);
+        const int64_t blocks = (l.weight_count() + s.block - 1) / s.block;
+        const int64_t k = std::min<int64_t>(blocks - 1, static_cast<int64_t>(std::ceil(layer_rho * static_cast<double>(blocks) - 1e-4)));  // 1e-4: rho came as a float
+        s.rho = static_cast<float>((static_cast<double>(k) + 0.5) / static_cast<double>(blocks));
     }
 }
 

@@ -65,9 +65,10 @@ struct ArchConfig {
     // layers: a layer with fewer than `dense_below` weights (the stem, the
     // SeqPool logits, the classifier of a small model: little to save, much
     // to lose) stays dense, the others share one sparsity rho' = rho * total /
-    // (weights of the pruned layers). Blocks as set_uniform_sparsity. Throws
-    // engine::Error when rho' would exceed 0.95 (naming both figures); with
-    // dense_below = 0 it equals set_uniform_sparsity.
+    // (weights of the pruned layers), each rounded up to whole blocks so that
+    // at least `rho` of the weights go (pruning removes floor(rho * blocks)
+    // blocks). Blocks as set_uniform_sparsity. Throws engine::Error when rho'
+    // would exceed 0.95 (naming both figures).
     void set_overall_sparsity(float rho, int32_t block, int64_t dense_below);
 };
 
