@@ -8,6 +8,7 @@
 #   EPOCHS=5 PRUNE=0.6 LIMIT_TRAIN=0 scripts/pipeline.sh --seed 3
 # Extra arguments go to `tinyformer pipeline`. Environment (defaults):
 #   ARCH=fmnist EPOCHS=2 PRUNE_EPOCHS=$EPOCHS PRUNE=0.5 BLOCK=4 THREADS=2 DATA= (Debian's Fashion-MNIST)
+#   DENSE_BELOW=1024 for fmnist, 0 otherwise (layers with fewer weights stay dense, --dense-below)
 #   LIMIT_TRAIN=10000 LIMIT_TEST=0 (0: every image) BATCH=128
 #   OUT=build/pipeline HOST_BUILD=build/cli-host M7_BUILD=build/cli-m7 JOBS=1
 set -eu
@@ -17,6 +18,7 @@ epochs=${EPOCHS:-2}
 prune_epochs=${PRUNE_EPOCHS:-$epochs}
 prune=${PRUNE:-0.5}
 block=${BLOCK:-4}
+if [ "$arch" = fmnist ]; then dense_below=${DENSE_BELOW:-1024}; else dense_below=${DENSE_BELOW:-0}; fi
 threads=${THREADS:-2}
 limit_train=${LIMIT_TRAIN:-10000}
 limit_test=${LIMIT_TEST:-0}
@@ -32,7 +34,7 @@ cmake --build "$host" -j "$jobs" --target tinyformer
 mkdir -p "$out"
 
 set -- pipeline --dataset fashion-mnist --arch "$arch" --epochs "$epochs" --prune "$prune" --block "$block" \
-    --threads "$threads" --limit-train "$limit_train" --limit-test "$limit_test" --batch-size "$batch" \
+    --dense-below "$dense_below" --threads "$threads" --limit-train "$limit_train" --limit-test "$limit_test" --batch-size "$batch" \
     --out "$out" ${DATA:+--data "$DATA"} "$@"
 if [ "$prune" != "0" ]; then set -- "$@" --prune-epochs "$prune_epochs"; fi
 echo "== $host/cli/tinyformer $*"
