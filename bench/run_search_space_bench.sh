@@ -4,15 +4,15 @@
 # Builds search_space_bench on the host, runs it and writes bench/results/search-space-analysis.md.
 #   bench/run_search_space_bench.sh
 # Environment: BUILD_DIR (default build/search-space-bench), RESULTS (default
-#              bench/results/search-space-analysis.md), SAMPLES (per analysis, default 200),
-#              ROUNDS (analyses per space, the first included, default 3), SEED (default 1),
+#              bench/results/search-space-analysis.md), SAMPLES (per analysis, default 100),
+#              ROUNDS (analyses per space, the first included, default 2), SEED (default 1),
 #              JOBS (build parallelism, default 2).
 set -eu
 cd "$(dirname "$0")/.."
 build=${BUILD_DIR:-build/search-space-bench}
 results=${RESULTS:-bench/results/search-space-analysis.md}
-samples=${SAMPLES:-200}
-rounds=${ROUNDS:-3}
+samples=${SAMPLES:-100}
+rounds=${ROUNDS:-2}
 seed=${SEED:-1}
 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -45,6 +45,8 @@ mkdir -p "$(dirname "$results")"
     echo "  L_m = 327680 (the SRAM in bytes). Probability = accepted / fits. Round r > 1 analyzes the space"
     echo "  eqs. 1-3 made from round r-1 (seed + r - 1); a space stops at probability >= 0.9."
     echo "- Dense params: the sampled single paths' parameter counts before pruning, over all samples."
+    echo "- \"probability, N = dense params\": the same samples counted with N = the dense parameter count"
+    echo "  instead of the effective one (another reading of the paper's ParamsEval; docs/search.md)."
     echo "- Evaluation time: wall clock on this shared machine; ms per eval in the big table includes the"
     echo "  large models that dominate."
     echo
