@@ -50,5 +50,5 @@ mkdir -p "$(dirname "$results")"
     echo "- Evaluation time: wall clock on this shared machine; ms per eval in the big table includes the"
     echo "  large models that dominate."
     echo
-    grep -vE '^$' "$out" | sed -e 's/^Time per/## Time per/' -e 's/^Fig. 9(a):/## Fig. 9(a):/' || true
+    sed -e 's/^Time per/## Time per/' -e 's/^Fig. 9(a):/## Fig. 9(a):/' "$out"
 } >"$results"
