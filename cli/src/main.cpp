@@ -1,9 +1,12 @@
-// The `tinyformer` command line (docs/pipeline.md).
+// The `tinyformer` command line (docs/pipeline.md, docs/search.md).
 //   tinyformer pipeline --dataset fashion-mnist --arch fmnist --epochs 3 --prune 0.5 --block 4 --out build/pipeline
+//   tinyformer analyze --dataset cifar10 --target stm32f746 --samples 200
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
+#include <string>
 
+#include "analyze.h"
 #include "pipeline.h"
 #include "tinyformer/engine/error.h"
 
@@ -55,6 +58,29 @@ int main(int argc, char** argv)
                          "Final fp32 / int8 accuracies on the test split or the validation split (for a dataset "
                          "without its test batch)")
         ->check(CLI::IsMember({"test", "validation"}))->capture_default_str();
+    tinyformer::cli::AnalyzeOptions a;
+    CLI::App* analyze = app.add_subcommand(
+        "analyze", "SuperNAS search-space analysis (Alg. 1): how many sampled sparse single paths fit the target "
+                   "with a sensible capacity; adjusts the dimension lists (eqs. 1-3) until 90% do");
+    analyze->add_option("--dataset", a.dataset, "Input shape and classes: fashion-mnist, cifar10 or imagenet32")
+        ->capture_default_str();
+    analyze->add_option("--target", a.target, "MCU: stm32f746 or stm32h743")->capture_default_str();
+    analyze->add_option("--sram-kb", a.sram_kb, "Explicit SRAM limit in KB (with --flash-kb; overrides --target)")
+        ->check(CLI::PositiveNumber);
+    analyze->add_option("--flash-kb", a.flash_kb, "Explicit flash limit in KB (with --sram-kb)")
+        ->check(CLI::PositiveNumber);
+    analyze->add_option("--samples", a.samples, "Sampled (c_sup, c_spa) per round")->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    analyze->add_option("--rounds", a.rounds, "Analyses at most (1: no adjustment)")->check(CLI::PositiveNumber)
+        ->capture_default_str();
+    analyze->add_option("--min-probability", a.min_probability, "Acceptance probability that accepts the space")
+        ->check(CLI::Range(0.01, 1.0))->capture_default_str();
+    analyze->add_option("--lambda-lo", a.lambda_lo, "Lower capacity bound, times the SRAM limit in bytes")
+        ->capture_default_str();
+    analyze->add_option("--lambda-up", a.lambda_up, "Upper capacity bound, times the SRAM limit in bytes")
+        ->capture_default_str();
+    analyze->add_option("--seed", a.seed, "Seed of the sampling")->capture_default_str();
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -64,11 +90,12 @@ int main(int argc, char** argv)
         if (pipeline->parsed()) {
             tinyformer::cli::run_pipeline(p);
         }
-    } catch (const tinyformer::engine::Error& e) {
-        std::cerr << "tinyformer pipeline: error: " << e.what() << "\n";
-        return 1;
+        if (analyze->parsed()) {
+            return tinyformer::cli::run_analyze(a);
+        }
     } catch (const std::exception& e) {
-        std::cerr << "tinyformer pipeline: error: " << e.what() << "\n";
+        const std::string command = app.get_subcommands().empty() ? "" : " " + app.get_subcommands()[0]->get_name();
+        std::cerr << "tinyformer" << command << ": error: " << e.what() << "\n";
         return 1;
     }
     return 0;

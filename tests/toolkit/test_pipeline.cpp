@@ -5,6 +5,7 @@
 // bytes the host interpreter gave (expected_output.txt). Bad input gives an
 // error message and a non-zero exit status.
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -207,6 +208,28 @@ TEST_F(PipelineTest, MissingDatasetAndBadFlagsAreErrors)
                   log),
               0);
     EXPECT_NE(read_text(log).find("--limit-train = 1000 exceeds the 96 images"), std::string::npos) << read_text(log);
+}
+
+// `tinyformer analyze`: one round of Alg. 1 on the Fashion-MNIST space prints
+// its counts and a verdict (exit 0 accepted, 2 not); bad limits are errors.
+TEST(AnalyzeCommand, PrintsTheRoundAndTheVerdict)
+{
+    const fs::path log = fs::temp_directory_path() / ("tinyformer_analyze_" + std::to_string(::getpid()) + ".log");
+    const int status = run(std::string(TF_TINYFORMER_EXE) + " analyze --dataset fashion-mnist --samples 12 --rounds 1", log);
+    const std::string text = read_text(log);
+    ASSERT_TRUE(WIFEXITED(status)) << text;
+    EXPECT_TRUE(WEXITSTATUS(status) == 0 || WEXITSTATUS(status) == 2) << text;
+    EXPECT_NE(text.find("of 12 samples fit"), std::string::npos) << text;
+    EXPECT_NE(text.find("262144 to 917504 effective parameters"), std::string::npos) << text;  // 0.8, 2.8 x 320 KB
+    EXPECT_NE(text.find(WEXITSTATUS(status) == 0 ? "accepted after 1 round" : "not accepted after 1 round"),
+              std::string::npos)
+        << text;
+
+    EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " analyze --target esp32", log), 0);
+    EXPECT_NE(read_text(log).find("stm32f746"), std::string::npos) << read_text(log);
+    EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " analyze --sram-kb 256", log), 0);
+    EXPECT_NE(read_text(log).find("--flash-kb"), std::string::npos) << read_text(log);
+    fs::remove(log);
 }
 
 }  // namespace
