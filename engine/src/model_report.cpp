@@ -47,16 +47,44 @@ std::string kernel_name(const Layer& layer)
         layer.call);
 }
 
+std::vector<LayerCost> layer_costs(const CompiledModel& model)
+{
+    std::vector<LayerCost> costs;
+    costs.reserve(model.layers.size());
+    for (size_t i = 0; i < model.layers.size(); i++) {
+        const Layer& l = model.layers[i];
+        const auto out_id = static_cast<size_t>(l.output);
+        LayerCost c;
+        c.name = l.name;
+        c.op = l.op;
+        c.kernel = kernel_name(l);
+        c.macs = l.macs;
+        c.flash_bytes = l.weight_bytes;
+        c.scratch_bytes = l.scratch_bytes;
+        c.output_bytes = model.buffers[out_id].size;
+        c.output_offset = model.plan.offsets[out_id];
+        // Steps are layer indices (compile.cpp); the planner's lifetime rule is inclusive.
+        const auto step = static_cast<int>(i);
+        for (const BufferRequest& b : model.buffers) {
+            if (b.first_step <= step && step <= b.last_step) {
+                c.live_bytes += aligned_size(b.size, b.alignment);
+            }
+        }
+        costs.push_back(std::move(c));
+    }
+    return costs;
+}
+
 void write_layer_report(std::ostream& out, const CompiledModel& model)
 {
     out << "| # | layer | op | kernel | MACs | flash bytes | scratch bytes | output bytes | output offset |\n";
     out << "| ---: | --- | --- | --- | ---: | ---: | ---: | ---: | ---: |\n";
-    for (size_t i = 0; i < model.layers.size(); i++) {
-        const Layer& l = model.layers[i];
-        const auto out_id = static_cast<size_t>(l.output);
-        out << "| " << i << " | " << l.name << " | " << to_string(l.op) << " | " << kernel_name(l) << " | " << l.macs
-            << " | " << l.weight_bytes << " | " << l.scratch_bytes << " | " << model.buffers[out_id].size << " | "
-            << model.plan.offsets[out_id] << " |\n";
+    const std::vector<LayerCost> costs = layer_costs(model);
+    for (size_t i = 0; i < costs.size(); i++) {
+        const LayerCost& c = costs[i];
+        out << "| " << i << " | " << c.name << " | " << to_string(c.op) << " | " << c.kernel << " | " << c.macs
+            << " | " << c.flash_bytes << " | " << c.scratch_bytes << " | " << c.output_bytes << " | "
+            << c.output_offset << " |\n";
     }
     out << "\nTotal: " << model.total_macs() << " MACs, " << model.constant_bytes()
         << " bytes of constants (flash), arena " << model.arena_bytes() << " bytes (SRAM).\n"
