@@ -12,27 +12,15 @@
 #include <nlohmann/json.hpp>
 
 #include "tinyformer/engine/error.h"
+#include "tinyformer/toolkit/portable_random.h"
 
 namespace tinyformer::toolkit {
 namespace {
 
-// Uniform in [0, n): rejects the 2^64 mod n lowest outputs so that the rest
-// covers every residue equally often. Same result on every platform.
+// Uniform in [0, n) (portable_random.h: the same draws on every platform).
 int32_t bounded(std::mt19937_64& rng, int32_t n)
 {
-    const uint64_t range = static_cast<uint64_t>(n);
-    const uint64_t threshold = (0 - range) % range;  // 2^64 mod n
-    uint64_t x = rng();
-    while (x < threshold) {
-        x = rng();
-    }
-    return static_cast<int32_t>(x % range);
-}
-
-// Uniform in [0, 1) with 53 random bits.
-double unit(std::mt19937_64& rng)
-{
-    return static_cast<double>(rng() >> 11) * 0x1.0p-53;
+    return static_cast<int32_t>(uniform_index(rng, static_cast<uint64_t>(n)));
 }
 
 class Evolution {
@@ -166,7 +154,7 @@ private:
     {
         Genome g = *parents[static_cast<size_t>(bounded(rng_, static_cast<int32_t>(parents.size())))];
         for (size_t i = 0; i < g.size(); i++) {
-            if (unit(rng_) < options_.mutation_probability) {
+            if (uniform_unit(rng_) < options_.mutation_probability) {
                 g[i] = bounded(rng_, cardinalities_[i]);
             }
         }
@@ -183,7 +171,7 @@ private:
         Genome g = *parents[static_cast<size_t>(a)];
         const Genome& other = *parents[static_cast<size_t>(b)];
         for (size_t i = 0; i < g.size(); i++) {
-            if (unit(rng_) < 0.5) {
+            if (uniform_unit(rng_) < 0.5) {
                 g[i] = other[i];
             }
         }

@@ -13,18 +13,6 @@ namespace tinyformer::toolkit {
 
 using engine::Error;
 
-uint64_t uniform_index(std::mt19937_64& rng, uint64_t n)
-{
-    TF_CHECK(n >= 1, "uniform_index: n = ", n, " must be >= 1");
-    // Reject the top partial range so that every residue is equally likely.
-    const uint64_t limit = std::numeric_limits<uint64_t>::max() - std::numeric_limits<uint64_t>::max() % n;
-    uint64_t x = rng();
-    while (x >= limit) {
-        x = rng();
-    }
-    return x % n;
-}
-
 std::vector<int32_t> random_genome(const std::vector<int32_t>& cardinalities, std::mt19937_64& rng)
 {
     std::vector<int32_t> genome;

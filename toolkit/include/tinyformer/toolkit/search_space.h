@@ -28,15 +28,11 @@
 #include <vector>
 
 #include "tinyformer/toolkit/architecture.h"
+#include "tinyformer/toolkit/portable_random.h"
 #include "tinyformer/toolkit/resources.h"
 #include "tinyformer/toolkit/supernet.h"
 
 namespace tinyformer::toolkit {
-
-// A uniform index in [0, n) (n >= 1) by rejection sampling on std::mt19937_64,
-// whose output sequence the C++ standard fixes: the same on every platform and
-// standard library, unlike std::uniform_int_distribution's.
-uint64_t uniform_index(std::mt19937_64& rng, uint64_t n);
 
 // The dimension lists eqs. 1-3 adjust.
 enum class SpaceDimension : uint8_t { Dot1Dim, Dot2Dim, LastDim };
