@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/error_of.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/engine/head_tail_planner.h"
 #include "tinyformer/engine/lifetime_planner.h"
@@ -44,17 +45,7 @@ std::string plan_text(const std::vector<BufferRequest>& requests, const MemoryPl
     return out.str();
 }
 
-// Runs `call` and returns the Error message, or "" when it did not throw.
-template <typename Call>
-std::string error_of(Call&& call)
-{
-    try {
-        call();
-    } catch (const Error& error) {
-        return error.what();
-    }
-    return "";
-}
+using test_support::error_of;
 
 // --- hand-made graphs -------------------------------------------------------
 

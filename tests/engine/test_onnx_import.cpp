@@ -8,6 +8,7 @@
 #include <fstream>
 #include <random>
 
+#include "../common/error_of.h"
 #include "onnx_test_models.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/engine/onnx_import.h"
@@ -47,17 +48,7 @@ void expect_quant(const Tensor& t, float scale, int32_t zp)
     EXPECT_EQ(t.quant.zero_point[0], zp) << t.name;
 }
 
-// The message of the Error that `fn` throws ("" if none).
-template <typename Fn>
-std::string error_of(Fn fn)
-{
-    try {
-        fn();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "";
-}
+using test_support::error_of;
 
 // TF_PRINT_ERRORS=1 prints every checked message (to review their wording).
 #define EXPECT_CONTAINS(text, part)                                                       \

@@ -1,6 +1,7 @@
 // Tests of the block-sparse weight format: the C++ encoder (SparseCodec), the runtime's C decoder
 // (se_sparse_decode_s8 / se_sparse_validate_s8) and their agreement, against a plain reference
 // written here (position = previous + 1 + dis, with a division to find row and column).
+#include "../common/error_of.h"
 #include "tinyformer/engine/sparse_codec.h"
 
 #include <gmock/gmock.h>
@@ -485,15 +486,7 @@ TEST(SparseDecoderErrors, RandomMalformedStreamsMatchTheReference)
 // ---------------------------------------------------------------------------------------------
 // Errors of the C++ API.
 
-std::string error_of(const std::function<void()>& call)
-{
-    try {
-        call();
-    } catch (const Error& e) {
-        return e.what();
-    }
-    return "<no error thrown>";
-}
+using test_support::error_of;
 
 TEST(SparseCodecErrors, MessagesNameTheValueAndTheRule)
 {

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "../../toolkit/src/svg_plot.h"  // private to tf_search: the scale the report draws with
+#include "../common/error_of.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/toolkit/architecture_json.h"
 #include "tinyformer/toolkit/search_report.h"
@@ -21,19 +22,7 @@
 namespace tinyformer::toolkit {
 namespace {
 
-template <typename F>
-std::string error_of(F f)
-{
-    try {
-        f();
-    } catch (const engine::Error& e) {
-        return e.what();
-    }
-    return "";
-}
-
-#define EXPECT_ERROR_MENTIONS(message, part) \
-    EXPECT_NE((message).find(part), std::string::npos) << "error: \"" << (message) << "\" should mention " << (part)
+using test_support::error_of;
 
 size_t count_of(const std::string& text, const std::string& part)
 {

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <unistd.h>
 
+#include "../common/error_of.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/toolkit/architecture_json.h"
 #include "tinyformer/toolkit/evolution.h"
@@ -23,20 +24,7 @@ namespace {
 
 // ---------------------------------------------------------------- helpers
 
-// The message of the engine::Error `f` throws ("" when it does not throw).
-template <typename F>
-std::string error_of(F f)
-{
-    try {
-        f();
-    } catch (const engine::Error& e) {
-        return e.what();
-    }
-    return "";
-}
-
-#define EXPECT_ERROR_MENTIONS(message, part) \
-    EXPECT_NE((message).find(part), std::string::npos) << "error: \"" << (message) << "\" should mention " << (part)
+using test_support::error_of;
 
 // Field by field, independent of the JSON code: the first difference, or "".
 std::string config_difference(const ArchConfig& a, const ArchConfig& b)
