@@ -46,35 +46,5 @@ if [ ! -f "$out/summary.json" ]; then
     exit 1
 fi
 
-echo "== cross-building the firmware ($m7)"
-cmake -S . -B "$m7" -G Ninja -DCMAKE_TOOLCHAIN_FILE=cmake/arm-none-eabi.cmake -DCMAKE_BUILD_TYPE=Release \
-    -DTF_CODEGEN_FIRMWARE=OFF -DTF_PIPELINE_MODEL_DIR="$out/c" -DTF_PIPELINE_MODEL_NAME="tinyformer_$arch" >/dev/null
-cmake --build "$m7" -j "$jobs" --target pipeline_model_qemu
-if fit=$(cmake --build "$m7" -j "$jobs" --target pipeline_model_stm32f746 2>&1); then
-    fit=$(echo "$fit" | grep -m1 -o "model .* fits target .*" || echo "fits STM32F746")
-else
-    echo "$fit" | tail -20
-    echo "== the model does not fit the STM32F746" >&2
-    exit 1
-fi
-echo "$fit"
-
-echo "== running the firmware under QEMU"
-timeout 600 scripts/run-qemu.sh "$m7/cli/firmware/pipeline_model_qemu.elf" >"$out/qemu.out" 2>&1 || {
-    cat "$out/qemu.out"
-    echo "== the firmware failed under QEMU" >&2
-    exit 1
-}
-mcu=$(sed -n 's/^\(output:.*[^ ]\) *$/\1/p' "$out/qemu.out")
-expected=$(sed -n 's/^\(output:.*[^ ]\) *$/\1/p' "$out/expected_output.txt")
-instructions=$(sed -n 's/^total: \([0-9]*\) instructions/\1/p' "$out/qemu.out")
-echo "MCU      $mcu"
-echo "expected $expected"
-if [ -z "$mcu" ] || [ "$mcu" != "$expected" ]; then
-    echo "== MISMATCH: the firmware's output differs from the host interpreter's" >&2
-    exit 1
-fi
-echo "== host interpreter and Cortex-M7 firmware agree bit for bit"
+M7_BUILD=$m7 JOBS=$jobs scripts/firmware_check.sh "$out" "tinyformer_$arch"
 grep -E "^(fp32 accuracy|int8 accuracy|pruned blocks|peak SRAM)" "$out/pipeline.log"
-echo "MCU instructions per inference (QEMU -icount): $instructions"
-awk -v n="$instructions" 'BEGIN { printf "ms at 216 MHz (1 instruction per cycle): %.1f\n", n / 216000 }'
