@@ -2,32 +2,25 @@
 // ONNX -> compiled engine model -> firmware C (docs/pipeline.md).
 #include "pipeline.h"
 
-#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
-#include <functional>
 #include <iostream>
-#include <memory>
 #include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
-#include <variant>
 
 #include "tinyformer/engine/c_emitter.h"
 #include "tinyformer/engine/compiled_model.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/engine/interpreter.h"
 #include "tinyformer/engine/model_report.h"
-#include "tinyformer/engine/onnx_import.h"
+#include "tinyformer/toolkit/candidate.h"
 #include "tinyformer/toolkit/dataset.h"
-#include "tinyformer/toolkit/dataset_loader.h"
 #include "tinyformer/toolkit/dataset_split.h"
-#include "tinyformer/toolkit/export.h"
 #include "tinyformer/toolkit/model.h"
-#include "tinyformer/toolkit/pruning.h"
 #include "tinyformer/toolkit/quantize.h"
 #include "tinyformer/toolkit/trainer.h"
 
@@ -118,8 +111,7 @@ void check_options(const PipelineOptions& o)
 // validation split.
 class History {
 public:
-    History(const fs::path& path, const Trainer* trainer, BatchLoader* validation)
-        : path_(path), trainer_(trainer), validation_(validation)
+    explicit History(const fs::path& path) : path_(path)
     {
         if (!fs::exists(path_)) {
             std::ofstream file(path_);
@@ -129,31 +121,27 @@ public:
         }
     }
 
-    std::function<void(const EpochStats&)> recorder(const std::string& phase, SinglePathModel& model)
+    void add(const std::string& phase, const EpochStats& s, const EvalResult* validation) const
     {
-        return [this, phase, &model](const EpochStats& s) {
-            std::ostringstream row;
-            row << phase << "," << s.epoch + 1 << "," << s.loss << "," << s.accuracy << ",";
-            if (validation_ != nullptr) {
-                const EvalResult v = trainer_->evaluate(model, *validation_);
-                row << v.loss << "," << v.accuracy;
-                std::cout << phase << " epoch " << s.epoch + 1 << ": validation accuracy " << percent(v.accuracy)
-                          << " (" << v.examples << " images), training accuracy " << percent(s.accuracy) << "\n"
-                          << std::flush;
-            } else {
-                row << ",";
-            }
-            row << "," << s.last_lr << "," << s.seconds << "," << s.images_per_second << "\n";
-            std::ofstream file(path_, std::ios::app);
-            file << row.str();
-            TF_CHECK(file.good(), "cannot append to '", path_.string(), "'");
-        };
+        std::ostringstream row;
+        row << phase << "," << s.epoch + 1 << "," << s.loss << "," << s.accuracy << ",";
+        if (validation != nullptr) {
+            row << validation->loss << "," << validation->accuracy;
+            std::cout << phase << " epoch " << s.epoch + 1 << ": validation accuracy " << percent(validation->accuracy)
+                      << " (" << validation->examples << " images), training accuracy " << percent(s.accuracy)
+                      << "\n"
+                      << std::flush;
+        } else {
+            row << ",";
+        }
+        row << "," << s.last_lr << "," << s.seconds << "," << s.images_per_second << "\n";
+        std::ofstream file(path_, std::ios::app);
+        file << row.str();
+        TF_CHECK(file.good(), "cannot append to '", path_.string(), "'");
     }
 
 private:
     fs::path path_;
-    const Trainer* trainer_;
-    BatchLoader* validation_;
 };
 
 }  // namespace
@@ -202,34 +190,29 @@ void run_pipeline(const PipelineOptions& o)
     }
     std::cout << "\n" << std::flush;
 
-    BatchLoader train_loader(train_set, LoaderOptions::training(kind, o.batch_size, o.seed));
-    BatchLoader test_loader(test_set, LoaderOptions::evaluation(kind, 256));
-    std::unique_ptr<BatchLoader> validation_loader;
-    if (validation_set) {
-        validation_loader = std::make_unique<BatchLoader>(validation_set, LoaderOptions::evaluation(kind, 256));
-    }
-    const BatchSource train_source = batch_source(train_loader);
-
-    // 2. Dense training (checkpointed: an interrupted run continues where it stopped).
+    // 2.-6. Dense training, AGP pruning, int8 export, compile, int8 accuracy (candidate.h), checkpointed in
+    // --out: an interrupted run started again with the same flags continues where it stopped.
     SinglePathModel model(config, ModelOptions{true, o.seed});
-    TrainerOptions train_options;
-    train_options.epochs = o.epochs;
-    train_options.lr = o.lr;
-    train_options.min_lr = o.lr / 100.0;
-    train_options.warmup_epochs = std::min(1.0, 0.2 * o.epochs);
-    train_options.threads = o.threads;
-    train_options.checkpoint_path = (out / "train.ckpt").string();
-    const Trainer evaluator(train_options);
-    History history(out / "history.csv", &evaluator, validation_loader.get());
-    train_options.on_epoch_end = history.recorder("dense", model);
-    const Trainer trainer(train_options);
-    std::cout << "== training " << o.epochs << " epochs (checkpoint " << train_options.checkpoint_path << ")\n"
-              << std::flush;
-    trainer.fit(model, train_source);
-    const EvalResult dense = trainer.evaluate(model, test_loader);
-    std::cout << "fp32 accuracy (dense): " << percent(dense.accuracy) << " (" << dense.examples << " " << test_name
-              << " images)\n";
+    const History history(out / "history.csv");
+    CandidateOptions options;
+    options.epochs = o.epochs;
+    options.prune_epochs = o.prune_epochs;
+    options.lr = o.lr;
+    options.batch_size = o.batch_size;
+    options.threads = o.threads;
+    options.seed = o.seed;
+    options.calibration_batches = o.calibration_batches;
+    options.work_dir = out.string();
+    options.on_epoch_end = [&](const std::string& phase, const EpochStats& s, const EvalResult* v) {
+        history.add(phase, s, v);
+    };
+    options.log = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
+    const CandidateResult result =
+        train_and_compress(model, CandidateData{kind, train_set, validation_set, test_set}, options);
+    const engine::CompiledModel& compiled = result.compiled;
 
+    std::cout << "fp32 accuracy (dense): " << percent(result.dense.accuracy) << " (" << result.dense.examples << " "
+              << test_name << " images)\n";
     nlohmann::json summary;
     summary["dataset"] = to_string(kind);
     summary["arch"] = o.arch;
@@ -239,70 +222,25 @@ void run_pipeline(const PipelineOptions& o)
     summary["validation_images"] = validation_set ? validation_set->size() : 0;
     summary["epochs"] = o.epochs;
     summary["parameters"] = parameter_count(config);
-    summary["fp32_accuracy_dense"] = dense.accuracy;
-
-    // 3. AGP pruning with fine-tuning: sparsity rises over the first half of the
-    // pruning epochs, the second half fine-tunes at the final masks.
-    double pruned_accuracy = dense.accuracy;
-    if (pruning) {
-        const int32_t prune_epochs = o.prune_epochs == -1 ? o.epochs : o.prune_epochs;
-        TrainerOptions prune_options = train_options;
-        prune_options.epochs = prune_epochs;
-        prune_options.lr = o.lr / 4.0;
-        prune_options.min_lr = prune_options.lr / 100.0;
-        prune_options.warmup_epochs = 0;
-        prune_options.checkpoint_path = (out / "prune.ckpt").string();
-        prune_options.on_epoch_end = history.recorder("agp", model);
-        const int64_t steps = train_source.batches_per_epoch;
-        const AgpSchedule schedule =
-            AgpSchedule::over_epochs(0.0, 0.5 * prune_epochs, steps, std::max<int64_t>(1, steps / 8));
-        std::cout << "== AGP pruning to " << o.prune << " (block " << o.block << ") over " << prune_epochs
-                  << " epochs (checkpoint " << prune_options.checkpoint_path << ")\n"
-                  << std::flush;
-        const AgpResult agp = agp_prune(model, train_source, prune_options, schedule);
-        int64_t blocks = 0, pruned = 0, pruned_weights = 0, prunable_weights = 0;
-        for (const LayerMask& mask : agp.masks) {
-            blocks += mask.blocks();
-            pruned += mask.pruned_blocks();
-            pruned_weights += mask.pruned_blocks() * mask.block;  // exact unless a partial last block is pruned
-        }
-        for (const LayerSpec& l : layers(config)) {
-            prunable_weights += l.prunable ? l.weight_count() : 0;
-        }
-        const Trainer prune_trainer(prune_options);
-        pruned_accuracy = prune_trainer.evaluate(model, test_loader).accuracy;
-        std::cout << "pruned blocks: " << pruned << " of " << blocks << "; zero weights: " << pruned_weights << " of "
-                  << prunable_weights << " prunable (" << percent(static_cast<double>(pruned_weights) /
-                                                                  static_cast<double>(prunable_weights))
+    summary["fp32_accuracy_dense"] = result.dense.accuracy;
+    if (result.pruned) {
+        std::cout << "pruned blocks: " << result.pruned_blocks << " of " << result.blocks << "; zero weights: "
+                  << result.pruned_weights << " of " << result.prunable_weights << " prunable ("
+                  << percent(static_cast<double>(result.pruned_weights) /
+                             static_cast<double>(result.prunable_weights))
                   << ")\n"
-                  << "fp32 accuracy (pruned " << o.prune << "): " << percent(pruned_accuracy) << "\n";
+                  << "fp32 accuracy (pruned " << o.prune << "): " << percent(result.pruned->accuracy) << "\n";
         summary["prune"] = o.prune;
         summary["block"] = o.block;
-        summary["prune_epochs"] = prune_epochs;
-        summary["pruned_blocks"] = pruned;
-        summary["blocks"] = blocks;
+        summary["prune_epochs"] = o.prune_epochs == -1 ? o.epochs : o.prune_epochs;
+        summary["pruned_blocks"] = result.pruned_blocks;
+        summary["blocks"] = result.blocks;
         summary["dense_below"] = o.dense_below;
-        summary["pruned_weights"] = pruned_weights;
-        summary["prunable_weights"] = prunable_weights;
-        summary["fp32_accuracy_pruned"] = pruned_accuracy;
+        summary["pruned_weights"] = result.pruned_weights;
+        summary["prunable_weights"] = result.prunable_weights;
+        summary["fp32_accuracy_pruned"] = result.pruned->accuracy;
     }
-    model.save((out / "model.pt").string());
 
-    // 4. BatchNorm folding, calibration, int8 QDQ ONNX.
-    model.fold_batch_norm();
-    LoaderOptions calibration_options = LoaderOptions::training(kind, o.batch_size, o.seed + 1);
-    calibration_options.augmentation = Augmentation{};
-    BatchLoader calibration_loader(train_set, calibration_options);
-    calibration_loader.start_epoch(0);
-    Calibrator calibrator(model);
-    const int64_t calibration_images = calibrator.observe_loader(calibration_loader, o.calibration_batches);
-    const QuantizedModel quantized = quantize(model, calibrator.result());
-    const fs::path onnx_path = out / "model.onnx";
-    export_onnx(quantized, onnx_path.string());
-    std::cout << "== exported " << onnx_path.string() << " (calibrated on " << calibration_images << " images)\n";
-
-    // 5. Import, compile, report.
-    const engine::CompiledModel compiled = engine::compile(engine::import_onnx(onnx_path.string()));
     const std::string report = engine::layer_report(compiled);
     std::ofstream(out / "report.md") << report;
     std::cout << "== engine layer report\n" << report << "\n";
@@ -312,25 +250,15 @@ void run_pipeline(const PipelineOptions& o)
         std::cout << "warning: the model does not fit the STM32F746 (" << kF746SramBytes << " bytes SRAM, "
                   << kF746FlashBytes << " bytes flash)\n";
     }
-
-    // 6. int8 accuracy on the engine's host interpreter (the MCU's kernels).
-    const Int8Accuracy int8 = int8_accuracy(compiled, *test_set, Normalization::defaults_for(kind));
+    const Int8Accuracy& int8 = result.int8;
     std::cout << "int8 accuracy: " << percent(int8.top1()) << " (" << int8.correct << " of " << int8.images << " "
               << test_name << " images, HostInterpreter)\n";
-    // The same int8 model with every LayerNorm in floating point: what the
-    // integer Scaled-LayerNorm costs (a host-only reference; docs/quantization.md).
-    const bool has_layernorm = std::any_of(compiled.layers.begin(), compiled.layers.end(), [](const engine::Layer& l) {
-        return std::holds_alternative<engine::LayerNormCall>(l.call);
-    });
-    if (has_layernorm) {
-        engine::InterpreterOptions float_ln;
-        float_ln.float_layernorm = true;
-        const Int8Accuracy reference =
-            int8_accuracy(compiled, *test_set, Normalization::defaults_for(kind), 0, float_ln);
-        std::cout << "int8 accuracy with float LayerNorm in place of Scaled-LayerNorm: " << percent(reference.top1())
+    if (result.int8_float_layernorm) {
+        const double reference = result.int8_float_layernorm->top1();
+        std::cout << "int8 accuracy with float LayerNorm in place of Scaled-LayerNorm: " << percent(reference)
                   << " (Scaled-LayerNorm " << std::showpos << std::fixed << std::setprecision(2)
-                  << 100.0 * (int8.top1() - reference.top1()) << std::noshowpos << " points)\n";
-        summary["int8_accuracy_float_layernorm"] = reference.top1();
+                  << 100.0 * (int8.top1() - reference) << std::noshowpos << " points)\n";
+        summary["int8_accuracy_float_layernorm"] = reference;
     }
 
     // 7. Firmware C and the bytes it must print for its deterministic input.
@@ -347,14 +275,14 @@ void run_pipeline(const PipelineOptions& o)
     }
     std::cout << "== C sources in " << emit.directory << "; expected firmware " << expected << "\n";
 
-    summary["fp32_accuracy_final"] = pruned_accuracy;
+    summary["fp32_accuracy_final"] = result.fp32_final();
     summary["int8_accuracy"] = int8.top1();
     summary["int8_correct"] = int8.correct;
     summary["int8_images"] = int8.images;
     summary["arena_bytes"] = compiled.arena_bytes();
     summary["constant_bytes"] = compiled.constant_bytes();
     summary["macs"] = compiled.total_macs();
-    summary["onnx"] = onnx_path.string();
+    summary["onnx"] = result.onnx_path;
     summary["c_dir"] = emit.directory;
     summary["expected_output"] = expected;
     summary["seconds"] = seconds_since(start);
