@@ -1,27 +1,14 @@
 #include "tinyformer/toolkit/sparse_nas.h"
 
-#include <cstdio>
-#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "tinyformer/engine/error.h"
 #include "tinyformer/toolkit/architecture_json.h"
+#include "tinyformer/toolkit/super_nas.h"
 
 namespace tinyformer::toolkit {
 namespace {
-
-// A short, stable folder name for a genome (FNV-1a of its key).
-std::string genome_folder(const Genome& genome)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (const char c : genome_key(genome)) {
-        h = (h ^ static_cast<uint8_t>(c)) * 1099511628211ull;
-    }
-    char name[17];
-    std::snprintf(name, sizeof name, "%016llx", static_cast<unsigned long long>(h));
-    return name;
-}
 
 std::string percent(double fraction)
 {
@@ -61,7 +48,7 @@ SelectionResult select_sparse_path(const SearchSpace& space, const SupernetSpace
         SinglePathModel model = weights != nullptr ? weights->extract(config)
                                                    : SinglePathModel(config, ModelOptions{true, options.evolution.seed});
         CandidateOptions o = options.candidate;
-        o.work_dir = (std::filesystem::path(options.candidate.work_dir) / options.stage / genome_folder(genome)).string();
+        o.work_dir = genome_work_dir(options.candidate.work_dir, options.stage, genome);
         const CandidateResult r = train_and_compress(model, data, o);
         details.config_json = to_json(config);
         details.arena_bytes = r.compiled.arena_bytes();
