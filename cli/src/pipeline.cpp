@@ -2,6 +2,8 @@
 // ONNX -> compiled engine model -> firmware C (docs/pipeline.md).
 #include "pipeline.h"
 
+#include "firmware_io.h"
+
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -47,31 +49,6 @@ std::shared_ptr<const Dataset> first_images(std::shared_ptr<const Dataset> base,
     std::vector<int64_t> indices(static_cast<size_t>(limit));
     std::iota(indices.begin(), indices.end(), int64_t{0});
     return std::make_shared<SubsetDataset>(base, std::move(indices), std::string(flag) + " subset");
-}
-
-// The firmware's deterministic input (firmware/model_main.c): a 32-bit LCG,
-// the top byte of each state minus 128.
-std::vector<int8_t> deterministic_input(int64_t size)
-{
-    std::vector<int8_t> input(static_cast<size_t>(size));
-    uint32_t state = 12345u;
-    for (int8_t& value : input) {
-        state = state * 1103515245u + 12345u;
-        value = static_cast<int8_t>(static_cast<int32_t>(state >> 24) - 128);
-    }
-    return input;
-}
-
-std::string output_line(const std::vector<int8_t>& output)
-{
-    std::string line = "output:";
-    for (const int8_t value : output) {
-        char hex[4];
-        std::snprintf(hex, sizeof hex, "%02x", static_cast<unsigned>(static_cast<uint8_t>(value)));
-        line += ' ';
-        line += hex;
-    }
-    return line;
 }
 
 std::string percent(double fraction)
@@ -262,18 +239,9 @@ void run_pipeline(const PipelineOptions& o)
     }
 
     // 7. Firmware C and the bytes it must print for its deterministic input.
-    engine::EmitOptions emit;
-    emit.directory = (out / "c").string();
-    emit.model_name = "tinyformer_" + o.arch;
-    engine::emit_c(compiled, emit);
-    engine::HostInterpreter interpreter(compiled);
-    const std::string expected = output_line(interpreter.run(deterministic_input(interpreter.input_size())));
-    {
-        std::ofstream file(out / "expected_output.txt");
-        file << expected << "\n";
-        TF_CHECK(file.good(), "cannot write '", (out / "expected_output.txt").string(), "'");
-    }
-    std::cout << "== C sources in " << emit.directory << "; expected firmware " << expected << "\n";
+    const std::string c_dir = (out / "c").string();
+    const std::string expected = emit_firmware_sources(compiled, c_dir, "tinyformer_" + o.arch, out.string());
+    std::cout << "== C sources in " << c_dir << "; expected firmware " << expected << "\n";
 
     summary["fp32_accuracy_final"] = result.fp32_final();
     summary["int8_accuracy"] = int8.top1();
@@ -283,7 +251,7 @@ void run_pipeline(const PipelineOptions& o)
     summary["constant_bytes"] = compiled.constant_bytes();
     summary["macs"] = compiled.total_macs();
     summary["onnx"] = result.onnx_path;
-    summary["c_dir"] = emit.directory;
+    summary["c_dir"] = c_dir;
     summary["expected_output"] = expected;
     summary["seconds"] = seconds_since(start);
     std::ofstream(out / "summary.json") << summary.dump(2) << "\n";
