@@ -1,6 +1,8 @@
 // The `tinyformer` command line (docs/pipeline.md, docs/search.md).
 //   tinyformer pipeline --dataset fashion-mnist --arch fmnist --epochs 3 --prune 0.5 --block 4 --out build/pipeline
 //   tinyformer analyze --dataset cifar10 --target stm32f746 --samples 200
+//   tinyformer search --dataset fashion-mnist --target stm32f746 --preset quick --out build/search
+//   tinyformer report --out build/search --qemu-output build/search/qemu.out
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
@@ -8,6 +10,7 @@
 
 #include "analyze.h"
 #include "pipeline.h"
+#include "search.h"
 #include "tinyformer/engine/error.h"
 
 int main(int argc, char** argv)
@@ -81,6 +84,35 @@ int main(int argc, char** argv)
         ->capture_default_str();
     analyze->add_option("--seed", a.seed, "Seed of the sampling")->capture_default_str();
 
+    tinyformer::cli::SearchOptions so;
+    CLI::App* search = app.add_subcommand(
+        "search", "The whole flow: search-space analysis, SuperNAS, SparseNAS, compression, int8, firmware C and a "
+                  "report, for a dataset and an MCU (resumes a killed run from <out>/search.db)");
+    search->add_option("--dataset", so.dataset, "fashion-mnist, cifar10 or imagenet32")->capture_default_str();
+    search->add_option("--data", so.data_dir, "Dataset folder (default: Debian's Fashion-MNIST)");
+    search->add_option("--target", so.target, "MCU: stm32f746 or stm32h743")->capture_default_str();
+    search->add_option("--sram-kb", so.sram_kb, "Explicit SRAM limit in KB (with --flash-kb; overrides --target)")
+        ->check(CLI::PositiveNumber);
+    search->add_option("--flash-kb", so.flash_kb, "Explicit flash limit in KB (with --sram-kb)")
+        ->check(CLI::PositiveNumber);
+    search->add_option("--max-macs", so.max_macs, "Latency bound: MACs per inference (0: none)")
+        ->check(CLI::NonNegativeNumber);
+    search->add_option("--preset", so.preset, "Budgets: quick (minutes on 2 CPU cores) or paper (the paper's, a GPU)")
+        ->check(CLI::IsMember({"quick", "paper"}))->capture_default_str();
+    search->add_option("--config", so.config_file, "JSON file changing the preset's budgets and lists (docs/search.md)");
+    search->add_option("--out", so.out, "Output folder (search.db, work/, compression/, c/, report.html)")->required();
+    search->add_option("--seed", so.seed, "Seed of every random choice")->capture_default_str();
+    search->add_option("--threads", so.threads, "LibTorch threads")->check(CLI::NonNegativeNumber)
+        ->capture_default_str();
+    search->add_flag("--fresh", so.fresh, "Discard the records and checkpoints of an earlier run in --out");
+
+    std::string report_out, report_qemu;
+    CLI::App* report = app.add_subcommand("report", "Rebuild <out>/report.html of a search, optionally with the "
+                                                    "firmware's per-layer instructions");
+    report->add_option("--out", report_out, "The search's output folder")->required();
+    report->add_option("--qemu-output", report_qemu, "The firmware's output under QEMU (scripts/firmware_check.sh "
+                                                     "writes <out>/qemu.out)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -92,6 +124,12 @@ int main(int argc, char** argv)
         }
         if (analyze->parsed()) {
             return tinyformer::cli::run_analyze(a);
+        }
+        if (search->parsed()) {
+            tinyformer::cli::run_search(so);
+        }
+        if (report->parsed()) {
+            tinyformer::cli::run_report(report_out, report_qemu);
         }
     } catch (const std::exception& e) {
         const std::string command = app.get_subcommands().empty() ? "" : " " + app.get_subcommands()[0]->get_name();

@@ -232,4 +232,92 @@ TEST(AnalyzeCommand, PrintsTheRoundAndTheVerdict)
     fs::remove(log);
 }
 
+// `tinyformer search` on the tiny idx data with a config that makes every
+// stage minimal: it writes the firmware C, the report and search.json, and a
+// second run resumes every evaluation from search.db.
+class SearchCommandTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        root_ = fs::temp_directory_path() / ("tinyformer_search_test_" + std::to_string(::getpid()));
+        fs::remove_all(root_);
+        fs::create_directories(root_ / "data");
+        write_split(root_ / "data", "train", 96, 3);
+        write_split(root_ / "data", "t10k", 40, 4);
+        std::ofstream(root_ / "tiny.json")
+            << R"({"search_images": 0, "validation": 0.25, "batch_size": 32, "analysis": {"samples": 3},
+                  "space": {"dot1_dims": [8], "dot2_dims": [16, 24], "last_dims": [16], "heads": [2],
+                            "mbv2_counts": [1], "transformer_counts": [1], "expansions": [2],
+                            "sparsities": [0, 0.5], "blocks": [2, 4]},
+                  "supernet": {"population": 2, "iterations": 1, "parents": 1, "mutations": 1, "crossovers": 0,
+                               "epochs": 1, "test_paths": 3, "eval_paths": 1},
+                  "selection": {"population": 2, "iterations": 1, "parents": 1, "mutations": 1, "crossovers": 0,
+                                "epochs": 1, "prune_epochs": 1},
+                  "compression": {"epochs": 1, "prune_epochs": 1}})";
+        command_ = std::string(TF_TINYFORMER_EXE) + " search --data " + (root_ / "data").string() + " --config " +
+                   (root_ / "tiny.json").string() + " --threads 1 --out " + (root_ / "out").string();
+        status_ = run(command_, root_ / "search.log");
+        log_ = read_text(root_ / "search.log");
+    }
+    static void TearDownTestSuite()
+    {
+        if (!::testing::Test::HasFailure()) {
+            fs::remove_all(root_);
+        }
+    }
+
+    static fs::path root_;
+    static std::string command_, log_;
+    static int status_;
+};
+fs::path SearchCommandTest::root_;
+std::string SearchCommandTest::command_;
+std::string SearchCommandTest::log_;
+int SearchCommandTest::status_ = -1;
+
+TEST_F(SearchCommandTest, RunsEveryStageAndWritesTheDeployables)
+{
+    ASSERT_EQ(status_, 0) << log_;
+    for (const char* stage : {"== search-space analysis", "== SuperNAS", "== SparseNAS selection", "== compression",
+                              "int8 accuracy: ", "fits stm32f746"}) {
+        EXPECT_NE(log_.find(stage), std::string::npos) << stage << "\n" << log_;
+    }
+    for (const char* file : {"search.db", "search.json", "report.html", "expected_output.txt", "c/model.c"}) {
+        EXPECT_TRUE(fs::exists(root_ / "out" / file)) << file;
+    }
+    const std::string report = read_text(root_ / "out" / "report.html");
+    EXPECT_NE(report.find("<svg"), std::string::npos);
+    EXPECT_NE(read_text(root_ / "out" / "search.json").find("\"fits\": true"), std::string::npos);
+}
+
+TEST_F(SearchCommandTest, ASecondRunResumesEveryEvaluation)
+{
+    ASSERT_EQ(status_, 0) << log_;
+    const std::string first_output = read_text(root_ / "out" / "expected_output.txt");
+    ASSERT_EQ(run(command_, root_ / "again.log"), 0) << read_text(root_ / "again.log");
+    const std::string again = read_text(root_ / "again.log");
+    EXPECT_NE(again.find("iteration 0: 2 evaluated (2 from the store)"), std::string::npos) << again;
+    EXPECT_EQ(again.find("shared parameters)"), std::string::npos) << "a supernet was trained again:\n" << again;
+    // The compression resumed from its checkpoints: the same model, the same firmware bytes.
+    EXPECT_EQ(read_text(root_ / "out" / "expected_output.txt"), first_output);
+    EXPECT_EQ(run(std::string(TF_TINYFORMER_EXE) + " report --out " + (root_ / "out").string(), root_ / "report.log"),
+              0)
+        << read_text(root_ / "report.log");
+}
+
+TEST_F(SearchCommandTest, BadConfigAndFlagsAreErrors)
+{
+    const fs::path log = root_ / "bad.log";
+    std::ofstream(root_ / "bad.json") << R"({"supernet": {"epoch": 3}})";
+    EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " search --config " + (root_ / "bad.json").string() + " --out " +
+                      (root_ / "bad").string(),
+                  log),
+              0);
+    EXPECT_NE(read_text(log).find("unknown key 'epoch'"), std::string::npos) << read_text(log);
+    EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " search --sram-kb 100 --out " + (root_ / "bad").string(), log), 0);
+    EXPECT_NE(read_text(log).find("--flash-kb"), std::string::npos) << read_text(log);
+    EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " report --out " + (root_ / "nowhere").string(), log), 0);
+    EXPECT_NE(read_text(log).find("search.json"), std::string::npos) << read_text(log);
+}
+
 }  // namespace
