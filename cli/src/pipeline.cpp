@@ -5,7 +5,6 @@
 #include "firmware_io.h"
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -14,10 +13,8 @@
 #include <numeric>
 #include <sstream>
 
-#include "tinyformer/engine/c_emitter.h"
 #include "tinyformer/engine/compiled_model.h"
 #include "tinyformer/engine/error.h"
-#include "tinyformer/engine/interpreter.h"
 #include "tinyformer/engine/model_report.h"
 #include "tinyformer/toolkit/candidate.h"
 #include "tinyformer/toolkit/dataset.h"
