@@ -155,7 +155,8 @@ TEST(SearchSpaceGenes, RandomGenomesDecodeToValidConfigsWithTheirGenesValues)
             ASSERT_NO_THROW(ls = layers(c)) << "sample " << i;
             // Every sparsity entry names a prunable layer of the path with a supported block.
             for (const auto& [name, sp] : c.sparsity) {
-                auto it = std::find_if(ls.begin(), ls.end(), [&](const LayerSpec& l) { return l.name == name; });
+                const std::string& layer = name;  // a lambda cannot capture a structured binding (C++17)
+                auto it = std::find_if(ls.begin(), ls.end(), [&](const LayerSpec& l) { return l.name == layer; });
                 ASSERT_NE(it, ls.end()) << name;
                 EXPECT_TRUE(it->prunable) << name;
                 const bool conv3 = it->kind == LayerKind::Conv && it->kernel == 3;
