@@ -126,7 +126,7 @@ public:
             l.in_channels = l.out_channels = dim;
             features = push(l);
         } else {
-            const auto& s = shapes_[static_cast<size_t>(x)];
+            const std::vector<int32_t> s = shapes_[static_cast<size_t>(x)];  // a copy: push() below reallocates
             TF_CHECK(s[1] >= 2 && s[2] >= 2, "pooling AvgPool: feature map ", s[1], "x", s[2],
                      " is smaller than 2x2");
             LayerSpec l;
