@@ -2,6 +2,7 @@
 // ONNX -> compiled engine model -> firmware C (docs/pipeline.md).
 #include "pipeline.h"
 
+#include "cli_common.h"
 #include "firmware_io.h"
 
 #include <chrono>
@@ -10,7 +11,6 @@
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <numeric>
 #include <sstream>
 
 #include "tinyformer/engine/compiled_model.h"
@@ -33,32 +33,6 @@ namespace {
 // room for the stack, the runtime's code and the firmware main.
 constexpr int64_t kF746SramBytes = 320 * 1024;
 constexpr int64_t kF746FlashBytes = 1024 * 1024;
-
-// The first `limit` images of `base` (all when limit is 0).
-std::shared_ptr<const Dataset> first_images(std::shared_ptr<const Dataset> base, int64_t limit, const char* flag)
-{
-    TF_CHECK(limit >= 0, flag, " = ", limit, " must be >= 0 (0: every image)");
-    if (limit == 0 || limit == base->size()) {
-        return base;
-    }
-    TF_CHECK(limit <= base->size(), flag, " = ", limit, " exceeds the ", base->size(), " images of ",
-             base->description());
-    std::vector<int64_t> indices(static_cast<size_t>(limit));
-    std::iota(indices.begin(), indices.end(), int64_t{0});
-    return std::make_shared<SubsetDataset>(base, std::move(indices), std::string(flag) + " subset");
-}
-
-std::string percent(double fraction)
-{
-    std::ostringstream s;
-    s << std::fixed << std::setprecision(2) << 100.0 * fraction << "%";
-    return s.str();
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
 
 void check_options(const PipelineOptions& o)
 {

@@ -1,14 +1,15 @@
 #include "search.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
-#include <numeric>
 #include <sstream>
 
+#include "cli_common.h"
 #include "firmware_io.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/engine/onnx_import.h"
@@ -31,29 +32,6 @@ using nlohmann::json;
 namespace {
 
 constexpr double kClockHz = 216e6;  // STM32F746 / the mps2-an500 M7 profile
-
-std::string percent(double fraction)
-{
-    std::ostringstream s;
-    s << std::fixed << std::setprecision(2) << 100.0 * fraction << "%";
-    return s.str();
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start)
-{
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// The first `count` images of `base` (all when count is 0 or more than it has).
-std::shared_ptr<const Dataset> first(std::shared_ptr<const Dataset> base, int64_t count, const std::string& name)
-{
-    if (count <= 0 || count >= base->size()) {
-        return base;
-    }
-    std::vector<int64_t> indices(static_cast<size_t>(count));
-    std::iota(indices.begin(), indices.end(), int64_t{0});
-    return std::make_shared<SubsetDataset>(base, std::move(indices), name);
-}
 
 // The quick preset's lists: models of 10-60 K parameters that train in seconds per epoch on two cores.
 void use_small_space(SearchSpace& s)
@@ -354,7 +332,9 @@ void run_search(const SearchOptions& o)
     const auto train_split = open_dataset(kind, o.data_dir, Split::Train);
     const auto test = open_dataset(kind, o.data_dir, Split::Test);
     const TrainValidation parts = split_train_validation(train_split, budget.validation, o.seed);
-    const auto search_train = first(parts.train, budget.search_images, "search subset");
+    // search_images beyond the training images means all of them
+    const auto search_train =
+        first_images(parts.train, std::min(budget.search_images, parts.train->size()), "search_images");
     const ImageShape shape = train_split->image_shape();
     std::cout << "== data: " << to_string(kind) << ": " << parts.train->size() << " training ("
               << search_train->size() << " for the search stages), " << parts.validation->size()
