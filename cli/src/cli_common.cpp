@@ -1,11 +1,17 @@
 #include "cli_common.h"
 
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <iomanip>
+#include <nlohmann/json.hpp>
 #include <numeric>
 #include <sstream>
 #include <vector>
 
 #include "tinyformer/engine/error.h"
+#include "tinyformer/engine/onnx_import.h"
+#include "tinyformer/toolkit/architecture_json.h"
 #include "tinyformer/toolkit/dataset_split.h"
 
 namespace tinyformer::cli {
@@ -34,6 +40,106 @@ std::shared_ptr<const toolkit::Dataset> first_images(std::shared_ptr<const toolk
     std::vector<int64_t> indices(static_cast<size_t>(limit));
     std::iota(indices.begin(), indices.end(), int64_t{0});
     return std::make_shared<toolkit::SubsetDataset>(base, std::move(indices), flag + " subset");
+}
+
+std::string read_text_file(const std::string& path, const std::string& flag)
+{
+    TF_CHECK(!std::filesystem::is_directory(path), flag, " '", path, "': a folder, not a file");
+    std::ifstream file(path, std::ios::binary);
+    TF_CHECK(file.good(), flag, " '", path, "': cannot open the file");
+    std::stringstream text;
+    text << file.rdbuf();
+    TF_CHECK(!file.bad(), flag, " '", path, "': cannot read the file");
+    return text.str();
+}
+
+toolkit::McuTarget target_of(const std::string& target, int64_t sram_kb, int64_t flash_kb, int64_t max_macs)
+{
+    TF_CHECK((sram_kb > 0) == (flash_kb > 0), "--sram-kb ", sram_kb, " and --flash-kb ", flash_kb,
+             ": give both limits or neither (then --target sets them)");
+    TF_CHECK(max_macs >= 0, "--max-macs = ", max_macs, " must be >= 0 (0: no latency bound)");
+    toolkit::McuTarget t = sram_kb > 0 ? toolkit::custom_target("custom", sram_kb * 1024, flash_kb * 1024)
+                                       : toolkit::mcu_target(target);
+    t.max_macs = max_macs;
+    toolkit::check_target(t);
+    return t;
+}
+
+toolkit::Resources resources_of(const engine::CompiledModel& model)
+{
+    toolkit::Resources r;
+    r.arena_bytes = model.arena_bytes();
+    r.constant_bytes = model.constant_bytes();
+    r.macs = model.total_macs();
+    return r;
+}
+
+engine::CompiledModel compile_onnx(const std::string& path, const std::string& flag)
+{
+    TF_CHECK(std::filesystem::is_regular_file(path), flag, " '", path, "': no such file (an int8 ONNX model, e.g. ",
+             "the model.onnx of tinyformer export)");
+    try {
+        return engine::compile(engine::import_onnx(path));
+    } catch (const engine::Error& e) {
+        TF_CHECK(false, flag, " '", path, "': not a model the engine compiles: ", e.what());
+    }
+    return {};
+}
+
+toolkit::ArchConfig architecture_of(const std::string& arch)
+{
+    const std::vector<std::string> names = toolkit::architecture_names();
+    if (std::find(names.begin(), names.end(), arch) != names.end()) {
+        return toolkit::named_architecture(arch);
+    }
+    std::string known;
+    for (const std::string& name : names) {
+        known += (known.empty() ? "" : ", ") + name;
+    }
+    TF_CHECK(std::filesystem::is_regular_file(arch), "--arch '", arch, "': neither an architecture name (", known,
+             ") nor an architecture JSON file");
+    const std::string text = read_text_file(arch, "--arch");
+    try {
+        const nlohmann::json j = nlohmann::json::parse(text);
+        // A search.json: the architecture the search chose.
+        return toolkit::arch_config_from_json(j.is_object() && j.contains("chosen") ? j.at("chosen").dump() : text);
+    } catch (const std::exception& e) {
+        TF_CHECK(false, "--arch '", arch, "': not an architecture JSON file: ", e.what());
+    }
+    return {};
+}
+
+void check_input_shape(const toolkit::ArchConfig& config, const toolkit::Dataset& data, const std::string& what)
+{
+    const toolkit::ImageShape s = data.image_shape();
+    TF_CHECK(s.height == config.input_h && s.width == config.input_w && s.channels == config.input_c, what,
+             " takes ", config.input_h, "x", config.input_w, "x", config.input_c, " images; ", data.description(),
+             " has ", s.height, "x", s.width, "x", s.channels);
+}
+
+toolkit::SinglePathModel load_checkpoint(const std::string& dir, const std::string& flag)
+{
+    const std::filesystem::path folder(dir);
+    TF_CHECK(std::filesystem::is_directory(folder), flag, " '", dir,
+             "': no such folder (the --out of tinyformer compress)");
+    const std::string json_path = (folder / "architecture.json").string();
+    const std::string text = read_text_file(json_path, flag);
+    toolkit::ArchConfig config;
+    try {
+        config = toolkit::arch_config_from_json(text);
+    } catch (const engine::Error& e) {
+        TF_CHECK(false, flag, " '", json_path, "': not an architecture JSON file: ", e.what());
+    }
+    const std::string weights = (folder / "model.pt").string();
+    TF_CHECK(std::filesystem::is_regular_file(weights), flag, " '", dir,
+             "': no model.pt (tinyformer compress writes it when training ends)");
+    toolkit::SinglePathModel model(config, toolkit::ModelOptions{true, 1});
+    try {
+        model.load(weights);
+    } catch (const std::exception& e) {
+        TF_CHECK(false, flag, " '", weights, "': not the weights of ", json_path, ": ", e.what());
+    }
+    return model;
 }
 
 }  // namespace tinyformer::cli

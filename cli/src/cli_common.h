@@ -6,7 +6,11 @@
 #include <memory>
 #include <string>
 
+#include "tinyformer/engine/compiled_model.h"
+#include "tinyformer/toolkit/architecture.h"
 #include "tinyformer/toolkit/dataset.h"
+#include "tinyformer/toolkit/model.h"
+#include "tinyformer/toolkit/resources.h"
 
 namespace tinyformer::cli {
 
@@ -19,5 +23,29 @@ double seconds_since(std::chrono::steady_clock::time_point start);
 // engine::Error naming `flag` when limit is negative or beyond the data.
 std::shared_ptr<const toolkit::Dataset> first_images(std::shared_ptr<const toolkit::Dataset> base, int64_t limit,
                                                      const std::string& flag);
+
+// The text of a file a flag names; throws engine::Error naming `flag` and
+// the path when it cannot be read.
+std::string read_text_file(const std::string& path, const std::string& flag);
+
+// --target, or explicit limits in KB (both or neither; they override
+// --target) with the default reserves; max_macs > 0 adds a latency bound.
+toolkit::McuTarget target_of(const std::string& target, int64_t sram_kb, int64_t flash_kb, int64_t max_macs = 0);
+
+// What a compiled model costs against a target (resources.h fits / describe_misfit).
+toolkit::Resources resources_of(const engine::CompiledModel& model);
+
+// An ONNX file (the int8 QDQ export) imported and compiled; errors name `flag` and the path.
+engine::CompiledModel compile_onnx(const std::string& path, const std::string& flag);
+
+// --arch: a name of architecture_names(), an architecture JSON file
+// (architecture_json.h), or a search.json (its "chosen" architecture).
+toolkit::ArchConfig architecture_of(const std::string& arch);
+
+// Throws engine::Error naming `what` unless `config` takes the images of `data`.
+void check_input_shape(const toolkit::ArchConfig& config, const toolkit::Dataset& data, const std::string& what);
+
+// A folder `tinyformer compress` wrote: architecture.json and model.pt (BatchNorm not folded).
+toolkit::SinglePathModel load_checkpoint(const std::string& dir, const std::string& flag);
 
 }  // namespace tinyformer::cli

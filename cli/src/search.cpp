@@ -120,17 +120,6 @@ json budget_json(const SearchBudget& b)
     return j;
 }
 
-McuTarget target_of(const SearchOptions& o)
-{
-    TF_CHECK((o.sram_kb > 0) == (o.flash_kb > 0), "--sram-kb ", o.sram_kb, " and --flash-kb ", o.flash_kb,
-             ": give both limits or neither (then --target sets them)");
-    TF_CHECK(o.max_macs >= 0, "--max-macs = ", o.max_macs, " must be >= 0 (0: no latency bound)");
-    McuTarget t = o.sram_kb > 0 ? custom_target("custom", o.sram_kb * 1024, o.flash_kb * 1024) : mcu_target(o.target);
-    t.max_macs = o.max_macs;
-    check_target(t);
-    return t;
-}
-
 std::string kb(int64_t bytes)
 {
     std::ostringstream s;
@@ -316,7 +305,7 @@ void run_search(const SearchOptions& o)
     }
     TF_CHECK(budget.validation > 0.0 && budget.validation < 1.0, "validation = ", budget.validation,
              " must be in (0, 1): the search stages score candidates on held-out training images");
-    const McuTarget target = target_of(o);
+    const McuTarget target = target_of(o.target, o.sram_kb, o.flash_kb, o.max_macs);
     const fs::path out(o.out);
     if (o.fresh) {
         for (const char* name : {"search.db", "search.db-wal", "search.db-shm", "work", "compression"}) {
