@@ -138,7 +138,9 @@ torch::Tensor SinglePathModuleImpl::run_layer(size_t i, const std::vector<torch:
         }
         return activate(y, l.activation);
     }
-    case LayerKind::Linear: return activate(m.linear(x), l.activation);
+    // aten::linear, not LinearImpl::forward: on [N, T, C] tokens the C++ module runs matmul + add, which
+    // costs an extra pass and a slower backward; aten::linear runs one addmm over N*T rows.
+    case LayerKind::Linear: return activate(torch::linear(x, m.linear->weight, m.linear->bias), l.activation);
     case LayerKind::MaxPool2x2: return F::max_pool2d(x, F::MaxPool2dFuncOptions(2));
     case LayerKind::AvgPool2x2: return F::avg_pool2d(x, F::AvgPool2dFuncOptions(2));
     case LayerKind::Add: return x + values[static_cast<size_t>(l.inputs[1])];
