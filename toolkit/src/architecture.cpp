@@ -388,6 +388,12 @@ int64_t effective_parameter_count(const ArchConfig& config)
     return total;
 }
 
+bool has_sparsity(const ArchConfig& config)
+{
+    return std::any_of(config.sparsity.begin(), config.sparsity.end(),
+                       [](const auto& entry) { return entry.second.rho > 0.0f && entry.second.block > 0; });
+}
+
 engine::Graph build_engine_graph(const ArchConfig& config, uint32_t seed)
 {
     using namespace engine;

@@ -17,12 +17,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-bool has_sparsity(const ArchConfig& config)
-{
-    return std::any_of(config.sparsity.begin(), config.sparsity.end(),
-                       [](const auto& entry) { return entry.second.rho > 0.0f && entry.second.block > 0; });
-}
-
 bool has_layernorm(const engine::CompiledModel& model)
 {
     return std::any_of(model.layers.begin(), model.layers.end(), [](const engine::Layer& l) {
@@ -30,42 +24,52 @@ bool has_layernorm(const engine::CompiledModel& model)
     });
 }
 
-void check(const CandidateData& d, const CandidateOptions& o, const ArchConfig& config)
+// What every stage needs: training images of the model's shape (training or
+// calibration batches) and a work folder, created here.
+fs::path prepare(const CandidateData& d, const CandidateOptions& o, const ArchConfig& config)
 {
-    TF_CHECK(d.train && d.evaluation, "candidate: training and evaluation data are required");
-    TF_CHECK(d.train->size() > 0 && d.evaluation->size() > 0, "candidate: the training (", d.train->size(),
-             " images) or evaluation (", d.evaluation->size(), " images) data is empty");
+    TF_CHECK(d.train && d.train->size() > 0, "candidate: training data is required (",
+             d.train ? d.train->size() : 0, " images)");
     const ImageShape s = d.train->image_shape();
     TF_CHECK(s.height == config.input_h && s.width == config.input_w && s.channels == config.input_c,
              "candidate: the model takes ", config.input_h, "x", config.input_w, "x", config.input_c, " images, ",
              d.train->description(), " has ", s.height, "x", s.width, "x", s.channels);
-    TF_CHECK(o.epochs >= 1, "candidate: epochs = ", o.epochs, " must be >= 1");
-    TF_CHECK(o.prune_epochs == -1 || o.prune_epochs >= 1, "candidate: prune_epochs = ", o.prune_epochs,
-             " must be >= 1 (-1: as epochs)");
-    TF_CHECK(o.lr > 0, "candidate: lr = ", o.lr, " must be > 0");
     TF_CHECK(o.batch_size >= 1, "candidate: batch_size = ", o.batch_size, " must be >= 1");
     TF_CHECK(o.threads >= 0, "candidate: threads = ", o.threads, " must be >= 0");
     TF_CHECK(o.calibration_batches >= 1, "candidate: calibration_batches = ", o.calibration_batches, " must be >= 1");
     TF_CHECK(!o.work_dir.empty(), "candidate: a work folder is required (checkpoints, model.onnx)");
-}
-
-}  // namespace
-
-CandidateResult train_and_compress(SinglePathModel& model, const CandidateData& data, const CandidateOptions& o)
-{
-    const auto start = std::chrono::steady_clock::now();
-    const ArchConfig& config = model.config();
-    check(data, o, config);
     const fs::path dir(o.work_dir);
     std::error_code ec;
     fs::create_directories(dir, ec);
     TF_CHECK(!ec && fs::is_directory(dir), "candidate: cannot create the work folder '", o.work_dir,
              "': ", ec.message());
-    const auto log = [&](const std::string& line) {
-        if (o.log) {
-            o.log(line);
-        }
-    };
+    return dir;
+}
+
+void check_training(const CandidateData& d, const CandidateOptions& o)
+{
+    TF_CHECK(d.evaluation && d.evaluation->size() > 0, "candidate: evaluation data is required (",
+             d.evaluation ? d.evaluation->size() : 0, " images)");
+    TF_CHECK(o.epochs >= 1, "candidate: epochs = ", o.epochs, " must be >= 1");
+    TF_CHECK(o.prune_epochs == -1 || o.prune_epochs >= 1, "candidate: prune_epochs = ", o.prune_epochs,
+             " must be >= 1 (-1: as epochs)");
+    TF_CHECK(o.lr > 0, "candidate: lr = ", o.lr, " must be > 0");
+}
+
+void log_line(const CandidateOptions& o, const std::string& line)
+{
+    if (o.log) {
+        o.log(line);
+    }
+}
+
+}  // namespace
+
+TrainingResult train_and_prune(SinglePathModel& model, const CandidateData& data, const CandidateOptions& o)
+{
+    const ArchConfig& config = model.config();
+    check_training(data, o);
+    const fs::path dir = prepare(data, o, config);
 
     BatchLoader train_loader(data.train, LoaderOptions::training(data.kind, o.batch_size, o.seed));
     BatchLoader evaluation_loader(data.evaluation, LoaderOptions::evaluation(data.kind, 256));
@@ -99,9 +103,10 @@ CandidateResult train_and_compress(SinglePathModel& model, const CandidateData& 
     };
 
     // Dense training (checkpointed after every epoch).
-    CandidateResult r;
+    TrainingResult r;
     train_options.on_epoch_end = epoch_hook("dense");
-    log("== training " + std::to_string(o.epochs) + " epochs (checkpoint " + train_options.checkpoint_path + ")");
+    log_line(o, "== training " + std::to_string(o.epochs) + " epochs (checkpoint " + train_options.checkpoint_path +
+                    ")");
     Trainer(train_options).fit(model, train_source);
     r.dense = evaluator.evaluate(model, evaluation_loader);
 
@@ -118,8 +123,8 @@ CandidateResult train_and_compress(SinglePathModel& model, const CandidateData& 
         const int64_t steps = train_source.batches_per_epoch;
         const AgpSchedule schedule =
             AgpSchedule::over_epochs(0.0, 0.5 * prune_epochs, steps, std::max<int64_t>(1, steps / 8));
-        log("== AGP pruning over " + std::to_string(prune_epochs) + " epochs (checkpoint " +
-            prune_options.checkpoint_path + ")");
+        log_line(o, "== AGP pruning over " + std::to_string(prune_epochs) + " epochs (checkpoint " +
+                        prune_options.checkpoint_path + ")");
         const AgpResult agp = agp_prune(model, train_source, prune_options, schedule);
         for (const LayerMask& mask : agp.masks) {
             r.blocks += mask.blocks();
@@ -131,9 +136,15 @@ CandidateResult train_and_compress(SinglePathModel& model, const CandidateData& 
     for (const LayerSpec& l : model.layers()) {
         r.prunable_weights += l.prunable ? l.weight_count() : 0;
     }
-    model.save((dir / "model.pt").string());
+    r.checkpoint_path = (dir / "model.pt").string();
+    model.save(r.checkpoint_path);
+    return r;
+}
 
-    // Int8: BatchNorm folded, ranges calibrated on un-augmented training batches, QDQ ONNX.
+std::string export_int8(SinglePathModel& model, const CandidateData& data, const CandidateOptions& o)
+{
+    const fs::path dir = prepare(data, o, model.config());
+    // BatchNorm folded, ranges calibrated on un-augmented training batches, QDQ ONNX.
     model.fold_batch_norm();
     LoaderOptions calibration_options = LoaderOptions::training(data.kind, o.batch_size, o.seed + 1);
     calibration_options.augmentation = Augmentation{};
@@ -141,9 +152,18 @@ CandidateResult train_and_compress(SinglePathModel& model, const CandidateData& 
     calibration_loader.start_epoch(0);
     Calibrator calibrator(model);
     const int64_t calibration_images = calibrator.observe_loader(calibration_loader, o.calibration_batches);
-    r.onnx_path = (dir / "model.onnx").string();
-    export_onnx(quantize(model, calibrator.result()), r.onnx_path);
-    log("== exported " + r.onnx_path + " (calibrated on " + std::to_string(calibration_images) + " images)");
+    const std::string onnx_path = (dir / "model.onnx").string();
+    export_onnx(quantize(model, calibrator.result()), onnx_path);
+    log_line(o, "== exported " + onnx_path + " (calibrated on " + std::to_string(calibration_images) + " images)");
+    return onnx_path;
+}
+
+CandidateResult train_and_compress(SinglePathModel& model, const CandidateData& data, const CandidateOptions& o)
+{
+    const auto start = std::chrono::steady_clock::now();
+    CandidateResult r;
+    static_cast<TrainingResult&>(r) = train_and_prune(model, data, o);
+    r.onnx_path = export_int8(model, data, o);
 
     // What the firmware runs, and its accuracy from the same C kernels.
     r.compiled = engine::compile(engine::import_onnx(r.onnx_path));

@@ -25,16 +25,6 @@ uint64_t genome_hash(const Genome& genome)
     return h;
 }
 
-bool has_sparsity(const ArchConfig& config)
-{
-    for (const auto& [name, s] : config.sparsity) {
-        if (s.rho > 0.0f && s.block > 0) {
-            return true;
-        }
-    }
-    return false;
-}
-
 void check(const SupernetSearchOptions& o, const CandidateData& data)
 {
     validate(o.evolution);

@@ -122,6 +122,9 @@ std::vector<LayerSpec> layers(const ArchConfig& config);
 int64_t parameter_count(const ArchConfig& config);
 // Non-zero weights after blockwise pruning at the configured sparsity (+ biases).
 int64_t effective_parameter_count(const ArchConfig& config);
+// Whether any layer is to be pruned (rho > 0 with a block size): training
+// runs AGP, evaluation prunes a supernet path, only then.
+bool has_sparsity(const ArchConfig& config);
 
 // The engine graph of the config, with deterministic synthetic int8 weights
 // pruned blockwise to the configured sparsity and plausible activation

@@ -3,11 +3,17 @@
 // BatchNorm folding, calibration, int8 quantization, QDQ ONNX export, engine
 // import and compile, int8 accuracy on the host interpreter (the firmware's C
 // kernels). `tinyformer pipeline` runs it on its fixed single path; SparseNAS
-// runs it on every candidate. No LibTorch in this header.
+// runs it on every candidate. The stages are callable alone
+// (`tinyformer compress` trains and prunes, `tinyformer export` exports);
+// train_and_compress is the two of them and the int8 measurement. No LibTorch
+// in this header.
 //
 //   CandidateData data{DatasetKind::FashionMnist, train, validation, test};
 //   CandidateOptions o;  o.epochs = 3;  o.work_dir = "run/candidate";
 //   CandidateResult r = train_and_compress(model, data, o);   // r.int8.top1(), r.compiled.arena_bytes()
+//
+//   TrainingResult t = train_and_prune(model, data, o);        // run/candidate/model.pt
+//   std::string onnx = export_int8(model, data, o);            // run/candidate/model.onnx
 #pragma once
 
 #include <cstdint>
@@ -53,23 +59,41 @@ struct CandidateOptions {
     std::function<void(const std::string& line)> log;
 };
 
-struct CandidateResult {
+// The float model after training (and pruning).
+struct TrainingResult {
     EvalResult dense;                    // fp32 after dense training, on the evaluation data
     std::optional<EvalResult> pruned;    // fp32 after AGP (when the config has sparsity)
     int64_t blocks = 0, pruned_blocks = 0;
     int64_t prunable_weights = 0, pruned_weights = 0;
+    std::string checkpoint_path;         // <work_dir>/model.pt: the weights, BatchNorm not folded
+
+    double fp32_final() const { return pruned ? pruned->accuracy : dense.accuracy; }
+};
+
+struct CandidateResult : TrainingResult {
     engine::CompiledModel compiled;      // what the firmware runs (arena, constants, MACs)
     Int8Accuracy int8;                   // the compiled model on the evaluation data
     std::optional<Int8Accuracy> int8_float_layernorm;
     std::string onnx_path;
     double seconds = 0.0;
-
-    double fp32_final() const { return pruned ? pruned->accuracy : dense.accuracy; }
 };
 
-// Trains, prunes (to model.config().sparsity) and compresses `model` in place
-// (it ends pruned, with BatchNorm folded). Throws engine::Error for unusable
-// options or data (naming them) and when a step fails.
+// Dense training, then AGP pruning to model.config().sparsity with
+// fine-tuning when it has any (has_sparsity), each checkpointed in work_dir
+// (train.ckpt, prune.ckpt: a run started again resumes there); fp32 accuracy
+// on data.evaluation after each; saves <work_dir>/model.pt. Throws
+// engine::Error for unusable options or data (naming them).
+TrainingResult train_and_prune(SinglePathModel& model, const CandidateData& data, const CandidateOptions& options);
+
+// Folds BatchNorm (in place), calibrates on options.calibration_batches
+// un-augmented batches of data.train, quantizes to int8 and writes
+// <work_dir>/model.onnx (QDQ); returns its path. Needs only data.kind and
+// data.train. Throws engine::Error for unusable options or data.
+std::string export_int8(SinglePathModel& model, const CandidateData& data, const CandidateOptions& options);
+
+// train_and_prune, export_int8, then the compiled model's int8 accuracy on
+// data.evaluation: `model` ends pruned, with BatchNorm folded. Throws
+// engine::Error for unusable options or data (naming them) and when a step fails.
 CandidateResult train_and_compress(SinglePathModel& model, const CandidateData& data, const CandidateOptions& options);
 
 }  // namespace tinyformer::toolkit
