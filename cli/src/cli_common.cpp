@@ -23,6 +23,15 @@ std::string percent(double fraction)
     return s.str();
 }
 
+std::string joined(const std::vector<std::string>& names)
+{
+    std::string text;
+    for (const std::string& name : names) {
+        text += (text.empty() ? "" : ", ") + name;
+    }
+    return text;
+}
+
 double seconds_since(std::chrono::steady_clock::time_point start)
 {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -58,11 +67,18 @@ toolkit::McuTarget target_of(const std::string& target, int64_t sram_kb, int64_t
     TF_CHECK((sram_kb > 0) == (flash_kb > 0), "--sram-kb ", sram_kb, " and --flash-kb ", flash_kb,
              ": give both limits or neither (then --target sets them)");
     TF_CHECK(max_macs >= 0, "--max-macs = ", max_macs, " must be >= 0 (0: no latency bound)");
-    toolkit::McuTarget t = sram_kb > 0 ? toolkit::custom_target("custom", sram_kb * 1024, flash_kb * 1024)
-                                       : toolkit::mcu_target(target);
-    t.max_macs = max_macs;
-    toolkit::check_target(t);
-    return t;
+    const std::string flags = sram_kb > 0 ? "--sram-kb " + std::to_string(sram_kb) + " / --flash-kb " +
+                                                std::to_string(flash_kb)
+                                          : "--target '" + target + "'";
+    try {
+        toolkit::McuTarget t = sram_kb > 0 ? toolkit::custom_target("custom", sram_kb * 1024, flash_kb * 1024)
+                                           : toolkit::mcu_target(target);
+        t.max_macs = max_macs;
+        return t;
+    } catch (const engine::Error& e) {
+        TF_CHECK(false, flags, ": ", e.what());
+    }
+    return {};
 }
 
 toolkit::Resources resources_of(const engine::CompiledModel& model)
@@ -80,7 +96,7 @@ engine::CompiledModel compile_onnx(const std::string& path, const std::string& f
              "the model.onnx of tinyformer export)");
     try {
         return engine::compile(engine::import_onnx(path));
-    } catch (const engine::Error& e) {
+    } catch (const std::exception& e) {
         TF_CHECK(false, flag, " '", path, "': not a model the engine compiles: ", e.what());
     }
     return {};
@@ -92,12 +108,8 @@ toolkit::ArchConfig architecture_of(const std::string& arch)
     if (std::find(names.begin(), names.end(), arch) != names.end()) {
         return toolkit::named_architecture(arch);
     }
-    std::string known;
-    for (const std::string& name : names) {
-        known += (known.empty() ? "" : ", ") + name;
-    }
-    TF_CHECK(std::filesystem::is_regular_file(arch), "--arch '", arch, "': neither an architecture name (", known,
-             ") nor an architecture JSON file");
+    TF_CHECK(std::filesystem::is_regular_file(arch), "--arch '", arch, "': not an architecture name (",
+             joined(names), ") and no such JSON file");
     const std::string text = read_text_file(arch, "--arch");
     try {
         const nlohmann::json j = nlohmann::json::parse(text);
@@ -115,6 +127,22 @@ void check_input_shape(const toolkit::ArchConfig& config, const toolkit::Dataset
     TF_CHECK(s.height == config.input_h && s.width == config.input_w && s.channels == config.input_c, what,
              " takes ", config.input_h, "x", config.input_w, "x", config.input_c, " images; ", data.description(),
              " has ", s.height, "x", s.width, "x", s.channels);
+}
+
+TrainingData training_data(const std::string& dataset, const std::string& data_dir, int64_t limit_train,
+                           double validation, uint64_t seed)
+{
+    TF_CHECK(validation >= 0.0 && validation < 1.0, "--validation = ", validation, " must be in [0, 1)");
+    TrainingData d;
+    d.kind = toolkit::parse_dataset_kind(dataset);
+    d.train = first_images(toolkit::open_dataset(d.kind, data_dir, toolkit::Split::Train), limit_train,
+                           "--limit-train");
+    if (validation > 0.0) {
+        toolkit::TrainValidation split = toolkit::split_train_validation(d.train, validation, seed);
+        d.train = split.train;
+        d.validation = split.validation;
+    }
+    return d;
 }
 
 toolkit::SinglePathModel load_checkpoint(const std::string& dir, const std::string& flag)

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tinyformer/engine/compiled_model.h"
 #include "tinyformer/toolkit/architecture.h"
@@ -16,6 +17,9 @@ namespace tinyformer::cli {
 
 // "12.34%" for a fraction in [0, 1].
 std::string percent(double fraction);
+
+// "a, b, c".
+std::string joined(const std::vector<std::string>& names);
 
 double seconds_since(std::chrono::steady_clock::time_point start);
 
@@ -44,6 +48,16 @@ toolkit::ArchConfig architecture_of(const std::string& arch);
 
 // Throws engine::Error naming `what` unless `config` takes the images of `data`.
 void check_input_shape(const toolkit::ArchConfig& config, const toolkit::Dataset& data, const std::string& what);
+
+// The training images of a run: the dataset's training split (its first
+// `limit_train`), less a `validation` fraction held out (seeded); the
+// validation part is null when validation is 0. Errors name the flags.
+struct TrainingData {
+    toolkit::DatasetKind kind = toolkit::DatasetKind::FashionMnist;
+    std::shared_ptr<const toolkit::Dataset> train, validation;
+};
+TrainingData training_data(const std::string& dataset, const std::string& data_dir, int64_t limit_train,
+                           double validation, uint64_t seed);
 
 // A folder `tinyformer compress` wrote: architecture.json and model.pt (BatchNorm not folded).
 toolkit::SinglePathModel load_checkpoint(const std::string& dir, const std::string& flag);

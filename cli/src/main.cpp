@@ -3,13 +3,25 @@
 //   tinyformer analyze --dataset cifar10 --target stm32f746 --samples 200
 //   tinyformer search --dataset fashion-mnist --target stm32f746 --preset quick --out build/search
 //   tinyformer report --out build/search --qemu-output build/search/qemu.out
+// Stage by stage:
+//   tinyformer compress --arch build/search/search.json --epochs 10 --out build/stages
+//   tinyformer export --in build/stages
+//   tinyformer eval --onnx build/stages/model.onnx
+//   tinyformer deploy --onnx build/stages/model.onnx --target stm32f746 --out build/stages
+//   tinyformer profile --onnx build/stages/model.onnx --qemu-output build/stages/qemu.out
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <iostream>
 #include <string>
 
 #include "analyze.h"
+#include "cli_common.h"
+#include "compress.h"
+#include "deploy.h"
+#include "eval.h"
+#include "export.h"
 #include "pipeline.h"
+#include "profile.h"
 #include "search.h"
 #include "tinyformer/engine/error.h"
 
@@ -113,6 +125,80 @@ int main(int argc, char** argv)
     report->add_option("--qemu-output", report_qemu, "The firmware's output under QEMU (scripts/firmware_check.sh "
                                                      "writes <out>/qemu.out)");
 
+    tinyformer::cli::CompressOptions co;
+    CLI::App* compress = app.add_subcommand(
+        "compress", "Train one architecture from scratch and AGP-prune it to its per-layer sparsity (model.pt, "
+                    "architecture.json, compress.json; resumes from the folder's checkpoints)");
+    compress->add_option("--arch", co.arch,
+                         "A name (" + tinyformer::cli::joined(tinyformer::toolkit::architecture_names()) +
+                             "), an architecture JSON file (with per-layer sparsity) or a search.json (its chosen "
+                             "architecture)")
+        ->required();
+    compress->add_option("--dataset", co.dataset, "fashion-mnist, cifar10 or imagenet32")->capture_default_str();
+    compress->add_option("--data", co.data_dir, "Dataset folder (default: Debian's Fashion-MNIST)");
+    compress->add_option("--out", co.out, "Output folder")->required();
+    compress->add_option("--epochs", co.training.epochs, "Dense training epochs")->capture_default_str();
+    compress->add_option("--prune-epochs", co.training.prune_epochs,
+                         "AGP pruning + fine-tuning epochs (default: --epochs)");
+    compress->add_option("--lr", co.training.lr, "Peak learning rate (AdamW, cosine)")->capture_default_str();
+    compress->add_option("--batch-size", co.training.batch_size, "Training batch size")->capture_default_str();
+    compress->add_option("--seed", co.training.seed, "Seed of the initialisation, the data order and the split")
+        ->capture_default_str();
+    compress->add_option("--threads", co.training.threads, "LibTorch threads")->capture_default_str();
+    compress->add_option("--validation", co.validation,
+                         "Fraction of the training images held out; the accuracies are measured there (0: on the "
+                         "test split)")
+        ->capture_default_str();
+    compress->add_option("--limit-train", co.limit_train, "Use only the first N training images (0: all)");
+    compress->add_option("--limit-test", co.limit_test, "Use only the first N test images (0: all)");
+
+    tinyformer::cli::ExportOptions eo;
+    CLI::App* export_command = app.add_subcommand(
+        "export", "Fold BatchNorm, calibrate on training images and write the int8 QDQ ONNX of a compress folder");
+    export_command->add_option("--in", eo.in, "The --out of tinyformer compress")->required();
+    export_command->add_option("--out", eo.out, "Where model.onnx goes (default: --in)");
+    export_command->add_option("--dataset", eo.dataset, "Calibration dataset (default: compress.json's)");
+    export_command->add_option("--data", eo.data_dir, "Dataset folder (default: compress.json's)");
+    export_command->add_option("--calibration-batches", eo.calibration_batches,
+                               "Training batches observed for calibration")
+        ->capture_default_str();
+
+    tinyformer::cli::EvalOptions vo;
+    CLI::App* eval = app.add_subcommand(
+        "eval", "Top-1 of an int8 ONNX model on the host interpreter (the firmware's C kernels) or of a compress "
+                "folder's float model");
+    eval->add_option("--onnx", vo.onnx, "int8 QDQ ONNX model");
+    eval->add_option("--checkpoint", vo.checkpoint, "A tinyformer compress folder (fp32 accuracy)");
+    eval->add_option("--dataset", vo.dataset, "fashion-mnist, cifar10 or imagenet32")->capture_default_str();
+    eval->add_option("--data", vo.data_dir, "Dataset folder (default: Debian's Fashion-MNIST)");
+    eval->add_option("--split", vo.split, "test or train")->capture_default_str();
+    eval->add_option("--limit", vo.limit, "Only the first N images (0: all)");
+    eval->add_flag("--float-layernorm", vo.float_layernorm,
+                   "Every LayerNorm in floating point instead of Scaled-LayerNorm (host-only reference)");
+    eval->add_option("--threads", vo.threads, "Interpreters / LibTorch threads (0: one per core / default)");
+
+    tinyformer::cli::DeployOptions dep;
+    CLI::App* deploy = app.add_subcommand(
+        "deploy", "Compile an int8 ONNX model, check it fits the MCU and emit the firmware C and expected_output.txt");
+    deploy->add_option("--onnx", dep.onnx, "int8 QDQ ONNX model")->required();
+    deploy->add_option("--out", dep.out, "Output folder (c/, expected_output.txt)")->required();
+    deploy->add_option("--target", dep.target, "MCU: stm32f746 or stm32h743")->capture_default_str();
+    deploy->add_option("--sram-kb", dep.sram_kb, "Explicit SRAM limit in KB (with --flash-kb; overrides --target)");
+    deploy->add_option("--flash-kb", dep.flash_kb, "Explicit flash limit in KB (with --sram-kb)");
+    deploy->add_option("--name", dep.name, "Model name in the C (scripts/firmware_check.sh's MODEL_NAME)")
+        ->capture_default_str();
+
+    tinyformer::cli::ProfileOptions po;
+    CLI::App* profile = app.add_subcommand(
+        "profile", "Per-layer MACs, flash, SRAM and kernel of an int8 ONNX model against the MCU; with the firmware's "
+                   "QEMU output also the instructions per layer");
+    profile->add_option("--onnx", po.onnx, "int8 QDQ ONNX model")->required();
+    profile->add_option("--target", po.target, "MCU: stm32f746 or stm32h743")->capture_default_str();
+    profile->add_option("--sram-kb", po.sram_kb, "Explicit SRAM limit in KB (with --flash-kb; overrides --target)");
+    profile->add_option("--flash-kb", po.flash_kb, "Explicit flash limit in KB (with --sram-kb)");
+    profile->add_option("--qemu-output", po.qemu_output,
+                        "The firmware's output under QEMU (scripts/firmware_check.sh writes <out>/qemu.out)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -130,6 +216,21 @@ int main(int argc, char** argv)
         }
         if (report->parsed()) {
             tinyformer::cli::run_report(report_out, report_qemu);
+        }
+        if (compress->parsed()) {
+            tinyformer::cli::run_compress(co);
+        }
+        if (export_command->parsed()) {
+            tinyformer::cli::run_export(eo);
+        }
+        if (eval->parsed()) {
+            tinyformer::cli::run_eval(vo);
+        }
+        if (deploy->parsed()) {
+            tinyformer::cli::run_deploy(dep);
+        }
+        if (profile->parsed()) {
+            tinyformer::cli::run_profile(po);
         }
     } catch (const std::exception& e) {
         const std::string command = app.get_subcommands().empty() ? "" : " " + app.get_subcommands()[0]->get_name();

@@ -13,12 +13,16 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iomanip>
 #include <sstream>
 #include <string>
 #include <vector>
 
 #include "tinyformer/engine/compiled_model.h"
+#include "tinyformer/engine/model_report.h"
 #include "tinyformer/engine/onnx_import.h"
+#include "tinyformer/toolkit/architecture.h"
+#include "tinyformer/toolkit/architecture_json.h"
 
 namespace {
 namespace fs = std::filesystem;
@@ -82,6 +86,29 @@ std::string output_line(const std::string& text)
         line.pop_back();
     }
     return line;
+}
+
+// Compiles <out>/c with firmware/model_main.c for the host (cc) into
+// <work>/model_host, runs it (its output in <work>/host.log: the firmware's
+// lines, without instructions) and expects the bytes of
+// <out>/expected_output.txt.
+void expect_host_c_prints_expected_output(const fs::path& out, const fs::path& work)
+{
+    const fs::path c = out / "c";
+    for (const char* file : {"model.h", "model.c", "model_weights.c", "model_weights.h"}) {
+        ASSERT_TRUE(fs::exists(c / file)) << file;
+    }
+    const fs::path source(TF_SOURCE_DIR);
+    const std::string compile = "cc -std=c99 -Wall -Wextra -Werror -pedantic -O1 " + std::string(TF_HOST_C_FLAGS) +
+                                " -DMODEL_PROFILE_HOOK=model_profile_hook -I" + c.string() + " -I" +
+                                (source / "runtime/include").string() + " " + (c / "model.c").string() + " " +
+                                (c / "model_weights.c").string() + " " + (source / "firmware/model_main.c").string() +
+                                " " + TF_RUNTIME_LIBRARY + " -o " + (work / "model_host").string();
+    ASSERT_EQ(run(compile, work / "cc.log"), 0) << compile << "\n" << read_text(work / "cc.log");
+    ASSERT_EQ(run((work / "model_host").string(), work / "host.log"), 0) << read_text(work / "host.log");
+    const std::string expected = output_line(read_text(out / "expected_output.txt"));
+    ASSERT_FALSE(expected.empty());
+    EXPECT_EQ(output_line(read_text(work / "host.log")), expected);
 }
 
 class PipelineTest : public ::testing::Test {
@@ -170,21 +197,7 @@ TEST_F(PipelineTest, ExportedOnnxImportsAndCompiles)
 TEST_F(PipelineTest, EmittedCOnTheHostPrintsTheInterpreterBytes)
 {
     ASSERT_EQ(status_, 0) << log_;
-    const fs::path c = root_ / "out" / "c";
-    for (const char* file : {"model.h", "model.c", "model_weights.c", "model_weights.h"}) {
-        ASSERT_TRUE(fs::exists(c / file)) << file;
-    }
-    const fs::path source(TF_SOURCE_DIR);
-    const std::string compile = "cc -std=c99 -Wall -Wextra -Werror -pedantic -O1 " + std::string(TF_HOST_C_FLAGS) +
-                                " -DMODEL_PROFILE_HOOK=model_profile_hook -I" + c.string() + " -I" +
-                                (source / "runtime/include").string() + " " + (c / "model.c").string() + " " +
-                                (c / "model_weights.c").string() + " " + (source / "firmware/model_main.c").string() +
-                                " " + TF_RUNTIME_LIBRARY + " -o " + (root_ / "model_host").string();
-    ASSERT_EQ(run(compile, root_ / "cc.log"), 0) << compile << "\n" << read_text(root_ / "cc.log");
-    ASSERT_EQ(run((root_ / "model_host").string(), root_ / "host.log"), 0) << read_text(root_ / "host.log");
-    const std::string expected = output_line(read_text(root_ / "out" / "expected_output.txt"));
-    ASSERT_FALSE(expected.empty());
-    EXPECT_EQ(output_line(read_text(root_ / "host.log")), expected);
+    expect_host_c_prints_expected_output(root_ / "out", root_);
 }
 
 TEST_F(PipelineTest, MissingDatasetAndBadFlagsAreErrors)
@@ -318,6 +331,261 @@ TEST_F(SearchCommandTest, BadConfigAndFlagsAreErrors)
     EXPECT_NE(read_text(log).find("--flash-kb"), std::string::npos) << read_text(log);
     EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " report --out " + (root_ / "nowhere").string(), log), 0);
     EXPECT_NE(read_text(log).find("search.json"), std::string::npos) << read_text(log);
+}
+
+// The stage subcommands one after the other on the tiny idx data: compress
+// (--arch tiny with a per-layer sparsity JSON, 1 + 1 epochs) -> export ->
+// eval / deploy / profile, each checked against what the engine computes
+// from the same files; bad input names the flag and the value.
+class StageCommandsTest : public ::testing::Test {
+protected:
+    static void SetUpTestSuite()
+    {
+        root_ = fs::temp_directory_path() / ("tinyformer_stages_test_" + std::to_string(::getpid()));
+        fs::remove_all(root_);
+        fs::create_directories(root_ / "data");
+        write_split(root_ / "data", "train", 96, 5);
+        write_split(root_ / "data", "t10k", 40, 6);
+        // Half of every prunable layer's blocks, but the stem stays dense: a per-layer sparsity.
+        tinyformer::toolkit::ArchConfig config = tinyformer::toolkit::named_architecture("tiny");
+        config.set_uniform_sparsity(0.5f, 4);
+        config.sparsity.erase(tinyformer::toolkit::layers(config).front().name);
+        arch_json_ = tinyformer::toolkit::to_json(config);
+        std::ofstream(root_ / "arch.json") << arch_json_;
+        compress_command_ = "compress --arch " + (root_ / "arch.json").string() + " --data " + data() +
+                            " --epochs 1 --prune-epochs 1 --batch-size 32 --threads 2 --out " + model_dir().string();
+        compress_status_ = tinyformer(compress_command_, root_ / "compress.log");
+        compress_log_ = read_text(root_ / "compress.log");
+        export_status_ = tinyformer("export --in " + model_dir().string() + " --calibration-batches 2",
+                                    root_ / "export.log");
+        export_log_ = read_text(root_ / "export.log");
+    }
+    static void TearDownTestSuite()
+    {
+        if (!::testing::Test::HasFailure()) {
+            fs::remove_all(root_);
+        }
+    }
+
+    static int tinyformer(const std::string& arguments, const fs::path& log)
+    {
+        return run(std::string(TF_TINYFORMER_EXE) + " " + arguments, log);
+    }
+    static std::string data() { return (root_ / "data").string(); }
+    static fs::path model_dir() { return root_ / "model"; }
+    static std::string onnx() { return (model_dir() / "model.onnx").string(); }
+
+    // The line of `text` that starts with `label`, or "".
+    static std::string line_starting(const std::string& text, const std::string& label)
+    {
+        std::stringstream lines(text);
+        for (std::string line; std::getline(lines, line);) {
+            if (line.rfind(label, 0) == 0) {
+                return line;
+            }
+        }
+        return "";
+    }
+    // The percentage after `label` at the start of a line of `text`; -1 when absent.
+    static double percent_after(const std::string& text, const std::string& label)
+    {
+        const std::string line = line_starting(text, label);
+        return line.empty() ? -1.0 : std::stod(line.substr(label.size()));
+    }
+
+    static fs::path root_;
+    static std::string arch_json_, compress_command_, compress_log_, export_log_;
+    static int compress_status_, export_status_;
+};
+fs::path StageCommandsTest::root_;
+std::string StageCommandsTest::arch_json_;
+std::string StageCommandsTest::compress_command_;
+std::string StageCommandsTest::compress_log_;
+std::string StageCommandsTest::export_log_;
+int StageCommandsTest::compress_status_ = -1;
+int StageCommandsTest::export_status_ = -1;
+
+TEST_F(StageCommandsTest, CompressTrainsPrunesAndWritesTheFolder)
+{
+    ASSERT_EQ(compress_status_, 0) << compress_log_;
+    for (const char* file : {"model.pt", "architecture.json", "compress.json", "train.ckpt", "prune.ckpt"}) {
+        EXPECT_TRUE(fs::exists(model_dir() / file)) << file << "\n" << compress_log_;
+    }
+    std::string written = read_text(model_dir() / "architecture.json");
+    while (!written.empty() && written.back() == '\n') {
+        written.pop_back();
+    }
+    EXPECT_EQ(written, arch_json_) << "architecture.json is not the --arch file's config";
+    const double dense = percent_after(compress_log_, "fp32 accuracy (dense): ");
+    const double pruned = percent_after(compress_log_, "fp32 accuracy (pruned): ");
+    EXPECT_GE(dense, 0.0) << compress_log_;
+    EXPECT_LE(dense, 100.0) << compress_log_;
+    EXPECT_GE(pruned, 0.0) << compress_log_;
+    EXPECT_LE(pruned, 100.0) << compress_log_;
+    const std::string blocks = line_starting(compress_log_, "pruned blocks: ");
+    ASSERT_FALSE(blocks.empty()) << compress_log_;
+    EXPECT_NE(blocks.substr(0, 17), "pruned blocks: 0 ") << blocks;
+    EXPECT_NE(compress_log_.find("(40 test images)"), std::string::npos) << compress_log_;
+}
+
+// Started again on its folder, compress resumes from the checkpoints: nothing to train, the same figures.
+TEST_F(StageCommandsTest, CompressResumesFromTheFolder)
+{
+    ASSERT_EQ(compress_status_, 0) << compress_log_;
+    ASSERT_EQ(tinyformer(compress_command_, root_ / "again.log"), 0) << read_text(root_ / "again.log");
+    const std::string again = read_text(root_ / "again.log");
+    for (const char* label : {"fp32 accuracy (dense): ", "fp32 accuracy (pruned): ", "pruned blocks: "}) {
+        EXPECT_EQ(line_starting(again, label), line_starting(compress_log_, label)) << label;
+    }
+}
+
+TEST_F(StageCommandsTest, ExportWritesAnInt8OnnxThatCompiles)
+{
+    ASSERT_EQ(export_status_, 0) << export_log_;
+    EXPECT_NE(export_log_.find("== exported " + onnx()), std::string::npos) << export_log_;
+    const auto model = tinyformer::engine::compile(tinyformer::engine::import_onnx(onnx()));
+    EXPECT_GT(model.arena_bytes(), 0);
+    EXPECT_GT(model.constant_bytes(), 0);
+}
+
+// The int8 accuracy does not depend on the number of interpreters, nor on the run.
+TEST_F(StageCommandsTest, EvalPrintsTheInt8AccuracyOfTheCompiledModel)
+{
+    ASSERT_EQ(export_status_, 0) << export_log_;
+    const std::string base = "eval --onnx " + onnx() + " --data " + data();
+    ASSERT_EQ(tinyformer(base + " --threads 1", root_ / "eval1.log"), 0) << read_text(root_ / "eval1.log");
+    ASSERT_EQ(tinyformer(base + " --threads 2", root_ / "eval2.log"), 0) << read_text(root_ / "eval2.log");
+    const std::string one = read_text(root_ / "eval1.log"), two = read_text(root_ / "eval2.log");
+    const double top1 = percent_after(one, "int8 accuracy: ");
+    EXPECT_GE(top1, 0.0) << one;
+    EXPECT_LE(top1, 100.0) << one;
+    EXPECT_EQ(line_starting(one, "int8 accuracy: "), line_starting(two, "int8 accuracy: "));
+    EXPECT_NE(one.find(" of 40 test images, HostInterpreter)"), std::string::npos) << one;
+
+    ASSERT_EQ(tinyformer(base + " --split train --limit 10 --float-layernorm", root_ / "eval3.log"), 0)
+        << read_text(root_ / "eval3.log");
+    const std::string three = read_text(root_ / "eval3.log");
+    EXPECT_NE(three.find(" of 10 train images, HostInterpreter, float LayerNorm)"), std::string::npos) << three;
+}
+
+// The float model of the folder on the test split: compress measured the same model on the same images.
+TEST_F(StageCommandsTest, EvalOfTheCheckpointGivesCompressFigure)
+{
+    ASSERT_EQ(compress_status_, 0) << compress_log_;
+    ASSERT_EQ(tinyformer("eval --checkpoint " + model_dir().string() + " --data " + data(), root_ / "fp32.log"), 0)
+        << read_text(root_ / "fp32.log");
+    const std::string log = read_text(root_ / "fp32.log");
+    const double fp32 = percent_after(log, "fp32 accuracy: ");
+    EXPECT_EQ(fp32, percent_after(compress_log_, "fp32 accuracy (pruned): ")) << log << "\n" << compress_log_;
+}
+
+TEST_F(StageCommandsTest, DeployEmitsCThatPrintsTheInterpreterBytes)
+{
+    ASSERT_EQ(export_status_, 0) << export_log_;
+    const fs::path out = root_ / "deploy";
+    ASSERT_EQ(tinyformer("deploy --onnx " + onnx() + " --out " + out.string(), root_ / "deploy.log"), 0)
+        << read_text(root_ / "deploy.log");
+    const std::string log = read_text(root_ / "deploy.log");
+    const auto model = tinyformer::engine::compile(tinyformer::engine::import_onnx(onnx()));
+    EXPECT_NE(log.find("peak SRAM (arena): " + std::to_string(model.arena_bytes()) + " bytes"), std::string::npos)
+        << log;
+    EXPECT_NE(log.find("fits stm32f746"), std::string::npos) << log;
+    EXPECT_NE(log.find("scripts/firmware_check.sh " + out.string() + " tinyformer_model"), std::string::npos) << log;
+    expect_host_c_prints_expected_output(out, out);
+}
+
+// Every layer of the compiled model, its kernel and the model's totals; with
+// a firmware output (instructions made up here: 2 per MAC + 100 per layer)
+// the instructions per layer and per MAC.
+TEST_F(StageCommandsTest, ProfileListsEveryLayerWithTheCompiledTotals)
+{
+    ASSERT_EQ(export_status_, 0) << export_log_;
+    const auto model = tinyformer::engine::compile(tinyformer::engine::import_onnx(onnx()));
+    std::ostringstream firmware;
+    firmware << "model: " << model.layers.size() << " layers, arena " << model.arena_bytes() << " bytes, constants "
+             << model.constant_bytes() << " bytes, " << model.total_macs() << " MACs\n";
+    int64_t total = 0;
+    for (size_t i = 0; i < model.layers.size(); ++i) {
+        const int64_t instructions = 2 * model.layers[i].macs + 100;
+        total += instructions;
+        firmware << "layer " << i << " " << model.layers[i].name << ": " << model.layers[i].macs << " MACs, "
+                 << instructions << " instructions\n";
+    }
+    firmware << "total: " << total << " instructions\noutput: 00 7f\n";
+    std::ofstream(root_ / "qemu.out") << firmware.str();
+
+    ASSERT_EQ(tinyformer("profile --onnx " + onnx() + " --qemu-output " + (root_ / "qemu.out").string(),
+                         root_ / "profile.log"),
+              0)
+        << read_text(root_ / "profile.log");
+    const std::string log = read_text(root_ / "profile.log");
+    for (size_t i = 0; i < model.layers.size(); ++i) {
+        const tinyformer::engine::Layer& l = model.layers[i];
+        const std::string row = "| " + std::to_string(i) + " | " + l.name + " | " +
+                                tinyformer::engine::kernel_name(l) + " | " + std::to_string(l.macs) + " | " +
+                                std::to_string(l.weight_bytes) + " | ";
+        EXPECT_NE(log.find(row), std::string::npos) << "layer " << i << ": no row starting " << row << "\n" << log;
+        EXPECT_NE(log.find(" | " + std::to_string(2 * l.macs + 100) + " | "), std::string::npos)
+            << "layer " << i << "'s instructions\n" << log;
+    }
+    EXPECT_NE(log.find("total: " + std::to_string(model.layers.size()) + " layers; arena " +
+                       std::to_string(model.arena_bytes()) + " bytes (peak SRAM)"),
+              std::string::npos)
+        << log;
+    EXPECT_NE(log.find("; constants " + std::to_string(model.constant_bytes()) + " bytes (flash)"), std::string::npos)
+        << log;
+    EXPECT_NE(log.find("; " + std::to_string(model.total_macs()) + " MACs\n"), std::string::npos) << log;
+    std::ostringstream per_mac;
+    per_mac << std::fixed << std::setprecision(2)
+            << static_cast<double>(total) / static_cast<double>(model.total_macs());
+    EXPECT_NE(log.find("instructions: " + std::to_string(total) + " per inference, " + per_mac.str() + " per MAC"),
+              std::string::npos)
+        << log;
+
+    // The output of another model (a layer renamed) is an error.
+    std::string other = firmware.str();
+    const std::string first = " " + model.layers[0].name + ":";
+    other.replace(other.find(first), first.size(), " renamed:");
+    std::ofstream(root_ / "other.out") << other;
+    EXPECT_NE(tinyformer("profile --onnx " + onnx() + " --qemu-output " + (root_ / "other.out").string(),
+                         root_ / "other.log"),
+              0);
+    const std::string other_log = read_text(root_ / "other.log");
+    EXPECT_NE(other_log.find("another model"), std::string::npos) << other_log;
+}
+
+TEST_F(StageCommandsTest, BadInputIsAnErrorNamingIt)
+{
+    const fs::path log = root_ / "bad.log";
+    const auto expect_error = [&](const std::string& arguments, const std::string& message) {
+        EXPECT_NE(tinyformer(arguments, log), 0) << arguments;
+        EXPECT_NE(read_text(log).find(message), std::string::npos)
+            << arguments << "\nexpected: " << message << "\ngot: " << read_text(log);
+    };
+    const std::string out = " --out " + (root_ / "bad").string();
+    expect_error("compress --arch huge --data " + data() + out, "--arch 'huge': not an architecture name (tiny");
+    std::ofstream(root_ / "broken.json") << "{\"classes\": 10";
+    expect_error("compress --arch " + (root_ / "broken.json").string() + " --data " + data() + out,
+                 "--arch '" + (root_ / "broken.json").string() + "': not an architecture JSON file");
+    expect_error("compress --arch tiny --data " + (root_ / "nowhere").string() + out, "nowhere");
+    expect_error("compress --arch tiny --epochs 0 --data " + data() + out, "--epochs = 0 must be >= 1");
+    expect_error("export --in " + (root_ / "nowhere").string(), "--in '" + (root_ / "nowhere").string() + "'");
+    expect_error("export --in " + data(), "--in '" + (root_ / "data" / "architecture.json").string() +
+                                              "': cannot open the file");
+    expect_error("eval --onnx " + (root_ / "m.onnx").string() + " --data " + data(),
+                 "--onnx '" + (root_ / "m.onnx").string() + "': no such file");
+    expect_error("eval --onnx " + (root_ / "arch.json").string() + " --data " + data(),
+                 "--onnx '" + (root_ / "arch.json").string() + "': not a model the engine compiles");
+    expect_error("eval --data " + data(), "give exactly one");
+    expect_error("eval --onnx " + onnx() + " --checkpoint " + model_dir().string(), "give exactly one");
+    expect_error("deploy --onnx " + onnx() + " --sram-kb 1 --flash-kb 1" + out,
+                 "--sram-kb 1 / --flash-kb 1: MCU target 'custom': the SRAM reserve");
+    expect_error("deploy --onnx " + onnx() + " --sram-kb 21 --flash-kb 97" + out,
+                 "' does not fit custom:\nSRAM: arena ");
+    EXPECT_FALSE(fs::exists(root_ / "bad" / "c")) << "deploy wrote C for a model that does not fit";
+    expect_error("deploy --onnx " + onnx() + " --target esp32" + out, "--target 'esp32'");
+    expect_error("profile --onnx " + onnx() + " --qemu-output " + (root_ / "none.out").string(),
+                 "--qemu-output '" + (root_ / "none.out").string() + "': cannot open the file");
 }
 
 }  // namespace
