@@ -8,7 +8,7 @@
 #   bench/run_train_bench.sh
 # Environment: BUILD_DIR (default build/train-bench), RESULTS (default
 #   bench/results/training-throughput.md), ARCHS (default "fmnist tinyformer-300k"),
-#   BATCH (64), THREADS (2), REPEATS (3), JOBS (build parallelism, 2).
+#   BATCH (64), THREADS (2), REPEATS (5), JOBS (build parallelism, 2), GOMP_SPINCOUNT (10000).
 # Exit status: 0, or 1 when a run fails or the two models differ in parameter count.
 set -eu
 cd "$(dirname "$0")/.."
@@ -17,7 +17,7 @@ results=${RESULTS:-bench/results/training-throughput.md}
 archs=${ARCHS:-fmnist tinyformer-300k}
 batch=${BATCH:-64}
 threads=${THREADS:-2}
-repeats=${REPEATS:-3}
+repeats=${REPEATS:-5}
 python=/usr/bin/python3  # Debian's interpreter: python3-torch is installed for it
 
 "$python" -c 'import torch' 2>/dev/null || {
@@ -27,7 +27,9 @@ python=/usr/bin/python3  # Debian's interpreter: python3-torch is installed for 
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$build" -j "${JOBS:-2}" --target train_bench
 
-export OMP_WAIT_POLICY=PASSIVE
+# OpenMP as the project's scripts train (scripts/run.sh): a short spin, then sleep.
+export GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-10000}
+unset OMP_WAIT_POLICY
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 rows="$work/rows"
@@ -79,7 +81,8 @@ mkdir -p "$(dirname "$results")"
     echo "- Step: forward, cross entropy with label smoothing 0.1, backward, AdamW (weight decay on"
     echo "  dim >= 2 tensors), gradients reset to none; random images, batch $batch, $threads threads,"
     echo "  BatchNorm after every convolution, train mode. The Python model is built from the C++ layer"
-    echo "  list and must have the same parameter count (checked)."
+    echo "  list and must have the same parameter count (checked). OpenMP: GOMP_SPINCOUNT=$GOMP_SPINCOUNT"
+    echo "  (a short spin, then sleep), for both."
     echo "- Ratio = C++ img/s / Python img/s (target >= 1.00)."
     echo
     echo "| architecture | parameters | memory format | C++ img/s | Python img/s | ratio |"
