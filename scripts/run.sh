@@ -18,4 +18,4 @@ bash scripts/demo.sh
 # OpenMP threads spin briefly before sleeping: most of the speed of spinning on an idle machine,
 # without the 4x slow-down of long spins when the cores are shared (docs/training.md).
 export GOMP_SPINCOUNT=${GOMP_SPINCOUNT:-10000}
-OUT=${OUT:-build/main-job} bash scripts/search.sh
+JOBS=${JOBS:-2} OUT=${OUT:-build/main-job} bash scripts/search.sh

@@ -116,6 +116,10 @@ int main(int argc, char** argv)
     search->add_option("--seed", so.seed, "Seed of every random choice")->capture_default_str();
     search->add_option("--threads", so.threads, "LibTorch threads")->check(CLI::NonNegativeNumber)
         ->capture_default_str();
+    search->add_option("--evaluate-on", so.evaluate_on,
+                       "Final figures on the test split, or on a held-out part of the training split that no stage "
+                       "sees (for data without its test split)")
+        ->check(CLI::IsMember({"test", "holdout"}))->capture_default_str();
     search->add_flag("--fresh", so.fresh, "Discard the records and checkpoints of an earlier run in --out");
 
     std::string report_out, report_qemu;

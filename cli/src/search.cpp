@@ -321,16 +321,27 @@ void run_search(const SearchOptions& o)
 
     // Data: the training split cut into training and validation (the search's scores), the test split last.
     const DatasetKind kind = parse_dataset_kind(o.dataset);
+    TF_CHECK(o.evaluate_on == "test" || o.evaluate_on == "holdout", "--evaluate-on '", o.evaluate_on,
+             "' must be test or holdout");
     const auto train_split = open_dataset(kind, o.data_dir, Split::Train);
-    const auto test = open_dataset(kind, o.data_dir, Split::Test);
-    const TrainValidation parts = split_train_validation(train_split, budget.validation, o.seed);
+    std::shared_ptr<const Dataset> test;
+    TrainValidation parts;
+    if (o.evaluate_on == "test") {
+        test = open_dataset(kind, o.data_dir, Split::Test);
+        parts = split_train_validation(train_split, budget.validation, o.seed);
+    } else {
+        const TrainValidation outer = split_train_validation(train_split, budget.validation, o.seed ^ 0x5eedull);
+        test = outer.validation;
+        parts = split_train_validation(outer.train, budget.validation, o.seed);
+    }
+    const std::string test_name = o.evaluate_on == "test" ? "test" : "held-out";
     // search_images beyond the training images means all of them
     const auto search_train =
         first_images(parts.train, std::min(budget.search_images, parts.train->size()), "search_images");
     const ImageShape shape = train_split->image_shape();
     std::cout << "== data: " << to_string(kind) << ": " << parts.train->size() << " training ("
               << search_train->size() << " for the search stages), " << parts.validation->size()
-              << " validation, " << test->size() << " test images\n"
+              << " validation, " << test->size() << " " << test_name << " images\n"
               << "== target: " << target.name << ", " << kb(target.sram_bytes) << " SRAM, " << kb(target.flash_bytes)
               << " flash (reserving " << kb(target.reserved_sram) << " / " << kb(target.reserved_flash)
               << " for stack, runtime and code)"
@@ -382,6 +393,7 @@ void run_search(const SearchOptions& o)
     json settings;
     settings["dataset"] = to_string(kind);
     settings["data_dir"] = o.data_dir;
+    settings["evaluate_on"] = o.evaluate_on;
     settings["target"] = {{"name", target.name},
                           {"sram_bytes", target.sram_bytes},
                           {"flash_bytes", target.flash_bytes},
@@ -496,7 +508,7 @@ void run_search(const SearchOptions& o)
     if (result.int8_float_layernorm) {
         summary["int8_accuracy_float_layernorm"] = result.int8_float_layernorm->top1();
     }
-    summary["evaluated_on"] = "test";
+    summary["evaluated_on"] = test_name;
     summary["evaluation_images"] = result.int8.images;
     summary["arena_bytes"] = real.arena_bytes;
     summary["constant_bytes"] = real.constant_bytes;
@@ -516,8 +528,8 @@ void run_search(const SearchOptions& o)
 
     std::cout << "== result (" << std::fixed << std::setprecision(0) << seconds_since(start) << " s)\n"
               << "int8 accuracy: " << percent(result.int8.top1()) << " (" << result.int8.correct << " of "
-              << result.int8.images << " test images, the MCU's C kernels); fp32 " << percent(result.fp32_final())
-              << "\n"
+              << result.int8.images << " " << test_name << " images, the MCU's C kernels); fp32 "
+              << percent(result.fp32_final()) << "\n"
               << "peak SRAM (arena): " << real.arena_bytes << " bytes + " << target.reserved_sram << " reserved of "
               << target.sram_bytes << "; flash (constants): " << real.constant_bytes << " bytes + "
               << target.reserved_flash << " reserved of " << target.flash_bytes << "; " << real.macs << " MACs\n"

@@ -65,6 +65,11 @@ struct SearchOptions {
     uint64_t seed = 1;
     int32_t threads = 2;
     bool fresh = false;  // discard an earlier run's records and checkpoints in `out`
+    // Where the chosen model's final figures come from: "test" (the dataset's
+    // test split) or "holdout" (a `validation`-sized part of the training
+    // split that no stage trains or scores on, for data given without its
+    // test split, e.g. CIFAR-10's training batches alone).
+    std::string evaluate_on = "test";
 };
 
 // Runs the whole flow; prints each stage and the figures. Throws engine::Error

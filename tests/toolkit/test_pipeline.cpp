@@ -318,6 +318,35 @@ TEST_F(SearchCommandTest, ASecondRunResumesEveryEvaluation)
         << read_text(root_ / "report.log");
 }
 
+// Data given without its test split (CIFAR-10's training batches alone): the
+// final figures come from a held-out part of the training split.
+TEST_F(SearchCommandTest, HoldoutEvaluationNeedsNoTestSplit)
+{
+    const fs::path data = root_ / "train_only";
+    fs::create_directories(data);
+    for (const char* file : {"train-images-idx3-ubyte", "train-labels-idx1-ubyte"}) {
+        fs::copy_file(root_ / "data" / file, data / file, fs::copy_options::overwrite_existing);
+    }
+    const std::string search = std::string(TF_TINYFORMER_EXE) + " search --data " + data.string() + " --config " +
+                               (root_ / "tiny.json").string() + " --threads 1 --out ";
+    EXPECT_NE(run(search + (root_ / "no_test").string(), root_ / "no_test.log"), 0);
+    EXPECT_NE(read_text(root_ / "no_test.log").find("t10k"), std::string::npos) << read_text(root_ / "no_test.log");
+
+    ASSERT_EQ(run(search + (root_ / "holdout").string() + " --evaluate-on holdout", root_ / "holdout.log"), 0)
+        << read_text(root_ / "holdout.log");
+    // validation 0.25 of 96 images held out (24), then 0.25 of the other 72 for validation (18), 54 to train.
+    const std::string log = read_text(root_ / "holdout.log");
+    EXPECT_NE(log.find("54 training (54 for the search stages), 18 validation, 24 held-out images"), std::string::npos)
+        << log;
+    EXPECT_NE(log.find(" of 24 held-out images, the MCU's C kernels"), std::string::npos) << log;
+    const std::string summary = read_text(root_ / "holdout" / "search.json");
+    EXPECT_NE(summary.find("\"evaluated_on\": \"held-out\""), std::string::npos) << summary;
+    EXPECT_NE(summary.find("\"evaluation_images\": 24"), std::string::npos) << summary;
+    EXPECT_NE(run(search + (root_ / "bad").string() + " --evaluate-on validation", root_ / "bad_eval.log"), 0);
+    EXPECT_NE(read_text(root_ / "bad_eval.log").find("--evaluate-on"), std::string::npos)
+        << read_text(root_ / "bad_eval.log");
+}
+
 TEST_F(SearchCommandTest, BadConfigAndFlagsAreErrors)
 {
     const fs::path log = root_ / "bad.log";
