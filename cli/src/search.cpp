@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iomanip>
@@ -405,7 +406,15 @@ void run_search(const SearchOptions& o)
     const RunSettings run{o.seed, settings.dump()};
     SearchStore store =
         SearchStore::open((out / "search.db").string(), run, o.fresh ? OpenMode::Fresh : OpenMode::ResumeOrCreate);
-    const auto log = [](const std::string& line) { std::cout << line << "\n" << std::flush; };
+    // TINYFORMER_EXIT_AFTER="<text>": end the process abruptly (as a kill would, no clean-up) right after the
+    // first progress line containing <text>; the resume test (SearchCommandTest) kills the search there.
+    const char* exit_after = std::getenv("TINYFORMER_EXIT_AFTER");
+    const auto log = [exit_after](const std::string& line) {
+        std::cout << line << "\n" << std::flush;
+        if (exit_after != nullptr && *exit_after != '\0' && line.find(exit_after) != std::string::npos) {
+            std::_Exit(137);
+        }
+    };
 
     // SuperNAS (Alg. 2).
     SupernetSearchOptions sup;

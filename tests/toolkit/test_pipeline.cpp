@@ -318,6 +318,36 @@ TEST_F(SearchCommandTest, ASecondRunResumesEveryEvaluation)
         << read_text(root_ / "report.log");
 }
 
+// The process killed mid-search (TINYFORMER_EXIT_AFTER ends it abruptly after a
+// given progress line: after the first SparseNAS candidate, then during the
+// compression's AGP) and started again each time ends with the same model,
+// bit for bit, as the uninterrupted run of the fixture, and redoes no
+// finished evaluation.
+TEST_F(SearchCommandTest, AKilledSearchResumesToTheUninterruptedResult)
+{
+    ASSERT_EQ(status_, 0) << log_;
+    const std::string out = (root_ / "killed").string();
+    const std::string command = std::string(TF_TINYFORMER_EXE) + " search --data " + (root_ / "data").string() +
+                                " --config " + (root_ / "tiny.json").string() + " --threads 1 --out " + out;
+    EXPECT_NE(run("TINYFORMER_EXIT_AFTER='candidate [' " + command, root_ / "kill1.log"), 0);
+    const std::string first = read_text(root_ / "kill1.log");
+    ASSERT_NE(first.find("candidate ["), std::string::npos) << first;
+    EXPECT_EQ(first.find("== compression"), std::string::npos) << "not killed in the selection:\n" << first;
+    EXPECT_NE(run("TINYFORMER_EXIT_AFTER='== AGP pruning' " + command, root_ / "kill2.log"), 0);
+    const std::string second = read_text(root_ / "kill2.log");
+    EXPECT_NE(second.find("(2 from the store)"), std::string::npos) << "the supernets were evaluated again:\n" << second;
+    EXPECT_NE(second.find("== AGP pruning"), std::string::npos) << second;
+    EXPECT_FALSE(fs::exists(fs::path(out) / "search.json")) << "the second run was not killed";
+    ASSERT_EQ(run(command, root_ / "kill3.log"), 0) << read_text(root_ / "kill3.log");
+    const std::string last = read_text(root_ / "kill3.log");
+    EXPECT_EQ(last.find("shared parameters)"), std::string::npos) << "a supernet was trained again:\n" << last;
+    EXPECT_EQ(read_text(fs::path(out) / "expected_output.txt"), read_text(root_ / "out" / "expected_output.txt"));
+    const auto int8_line = [](const std::string& text) {
+        return text.substr(text.find("int8 accuracy: ")).substr(0, 40);
+    };
+    EXPECT_EQ(int8_line(last), int8_line(log_));
+}
+
 // Data given without its test split (CIFAR-10's training batches alone): the
 // final figures come from a held-out part of the training split.
 TEST_F(SearchCommandTest, HoldoutEvaluationNeedsNoTestSplit)
