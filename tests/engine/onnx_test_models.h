@@ -20,12 +20,9 @@
 
 #include <onnx/onnx_pb.h>
 
-namespace tinyformer::engine::test {
+#include "tinyformer/engine/onnx_attributes.h"
 
-onnx::AttributeProto attr_int(const std::string& name, int64_t value);
-onnx::AttributeProto attr_float(const std::string& name, float value);
-onnx::AttributeProto attr_ints(const std::string& name, const std::vector<int64_t>& values);
-onnx::AttributeProto attr_string(const std::string& name, const std::string& value);
+namespace tinyformer::engine::test {
 
 // Deterministic int8 values in [-127, 127]: value i of stream `seed`.
 int8_t pattern_value(int64_t i, int32_t seed);

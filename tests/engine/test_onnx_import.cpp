@@ -16,8 +16,6 @@
 namespace tinyformer::engine {
 namespace {
 
-using test::attr_int;
-using test::attr_ints;
 using test::fixture_scales;
 using test::OnnxModelBuilder;
 using test::pattern_value;

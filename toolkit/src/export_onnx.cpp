@@ -12,37 +12,15 @@
 #include <onnx/onnx_pb.h>
 
 #include "tinyformer/engine/error.h"
+#include "tinyformer/engine/onnx_attributes.h"
 
 namespace tinyformer::toolkit {
 
 namespace {
 
-onnx::AttributeProto attr_int(const std::string& name, int64_t value)
-{
-    onnx::AttributeProto a;
-    a.set_name(name);
-    a.set_type(onnx::AttributeProto::INT);
-    a.set_i(value);
-    return a;
-}
-
-onnx::AttributeProto attr_float(const std::string& name, float value)
-{
-    onnx::AttributeProto a;
-    a.set_name(name);
-    a.set_type(onnx::AttributeProto::FLOAT);
-    a.set_f(value);
-    return a;
-}
-
-onnx::AttributeProto attr_ints(const std::string& name, const std::vector<int64_t>& values)
-{
-    onnx::AttributeProto a;
-    a.set_name(name);
-    a.set_type(onnx::AttributeProto::INTS);
-    for (int64_t v : values) a.add_ints(v);
-    return a;
-}
+using engine::attr_float;
+using engine::attr_int;
+using engine::attr_ints;
 
 // A minimal ModelProto writer: initializers (raw little-endian data), nodes
 // with one output named after the node, Q / DQ with scalar parameters.
