@@ -9,6 +9,8 @@
 #include <cstdio>
 #include <random>
 
+#include "../common/synthetic_datasets.h"
+#include "../common/trainer_options.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/engine/sparse_codec.h"
 #include "tinyformer/toolkit/dataset.h"
@@ -20,6 +22,10 @@
 
 namespace tinyformer::toolkit {
 namespace {
+
+using test_support::loader_options;
+using test_support::quadrant_dataset;
+using test_support::quiet_options;
 
 // 8x8x1 input: 3x3 convolutions with C_in 1, 8 and 16, 1x1 convolutions, linears (attention, MLP,
 // SeqPool with one output, classifier).
@@ -307,49 +313,6 @@ TEST(Pruning, MasksSurviveOptimizerStepsAndAdamWMomentsOfPrunedWeightsStayZero)
         EXPECT_EQ(state.exp_avg().masked_select(pruned).abs().sum().item<double>(), 0.0) << it->first;
         EXPECT_EQ(state.exp_avg_sq().masked_select(pruned).abs().sum().item<double>(), 0.0) << it->first;
     }
-}
-
-// A learnable task: class k has a bright 4x4 quadrant k on dim noise.
-std::shared_ptr<const Dataset> quadrant_dataset(int32_t n, uint32_t seed)
-{
-    std::mt19937 rng(seed);
-    std::uniform_int_distribution<int> noise(0, 80), bright(150, 255), cls(0, 3);
-    std::vector<uint8_t> pixels(static_cast<size_t>(n) * 64);
-    std::vector<int32_t> labels(static_cast<size_t>(n));
-    for (int32_t i = 0; i < n; i++) {
-        const int32_t k = cls(rng);
-        labels[static_cast<size_t>(i)] = k;
-        for (int32_t y = 0; y < 8; y++) {
-            for (int32_t x = 0; x < 8; x++) {
-                const bool in = (y / 4) == k / 2 && (x / 4) == k % 2;
-                pixels[static_cast<size_t>(i * 64 + y * 8 + x)] = static_cast<uint8_t>(in ? bright(rng) : noise(rng));
-            }
-        }
-    }
-    return std::make_shared<InMemoryDataset>(ImageShape{8, 8, 1}, 4, std::move(pixels), std::move(labels),
-                                             "synthetic quadrants");
-}
-
-LoaderOptions loader_options(int64_t batch, uint64_t seed, bool shuffle = true)
-{
-    LoaderOptions o;
-    o.batch_size = batch;
-    o.shuffle = shuffle;
-    o.seed = seed;
-    o.augmentation.horizontal_flip = false;
-    return o;
-}
-
-TrainerOptions quiet_options(int32_t epochs)
-{
-    TrainerOptions o;
-    o.epochs = epochs;
-    o.lr = 3e-3;
-    o.warmup_epochs = 0.5;
-    o.min_lr = 1e-4;
-    o.threads = 1;  // the same reduction order in every run
-    o.progress = false;
-    return o;
 }
 
 TEST(Pruning, TrainerHooksKeepTheMasksThroughTraining)

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/synthetic_datasets.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/toolkit/architecture_json.h"
 #include "tinyformer/toolkit/sparse_nas.h"
@@ -19,24 +20,11 @@ namespace tinyformer::toolkit {
 namespace {
 namespace fs = std::filesystem;
 
-// `count` 28x28x1 images whose bright bars depend on the label.
+// `count` 28x28x1 images: label k lights the band k / 2 + 1 of 7 rows (k even) or 7 columns (k odd).
 std::shared_ptr<const Dataset> bars(int32_t count, uint32_t seed)
 {
-    std::vector<uint8_t> pixels;
-    std::vector<int32_t> labels;
-    uint32_t state = seed;
-    for (int32_t i = 0; i < count; i++) {
-        const int32_t label = i % 4;
-        labels.push_back(label);
-        for (int32_t y = 0; y < 28; y++) {
-            for (int32_t x = 0; x < 28; x++) {
-                state = state * 1103515245u + 12345u;
-                const bool lit = (label % 2 == 0 ? y : x) / 7 == label / 2 + 1;
-                pixels.push_back(static_cast<uint8_t>((lit ? 180u : 30u) + ((state >> 24) & 31u)));
-            }
-        }
-    }
-    return std::make_shared<InMemoryDataset>(ImageShape{28, 28, 1}, 4, std::move(pixels), std::move(labels), "bars");
+    const auto lit = [](int32_t label, int32_t y, int32_t x) { return (label % 2 == 0 ? y : x) / 7 == label / 2 + 1; };
+    return test_support::noisy_28x28_images(count, 4, seed, "bars", {180, 30}, lit);
 }
 
 SearchSpace small_space()

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "../common/synthetic_datasets.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/toolkit/super_nas.h"
 #include "tinyformer/toolkit/supernet.h"
@@ -18,23 +19,11 @@ namespace tinyformer::toolkit {
 namespace {
 namespace fs = std::filesystem;
 
+// `count` 28x28x1 images: label 0 has horizontal stripes 4 rows wide, label 1 vertical ones.
 std::shared_ptr<const Dataset> stripes(int32_t count, uint32_t seed)
 {
-    std::vector<uint8_t> pixels;
-    std::vector<int32_t> labels;
-    uint32_t state = seed;
-    for (int32_t i = 0; i < count; i++) {
-        const int32_t label = i % 2;
-        labels.push_back(label);
-        for (int32_t y = 0; y < 28; y++) {
-            for (int32_t x = 0; x < 28; x++) {
-                state = state * 1103515245u + 12345u;
-                const bool lit = ((label == 0 ? y : x) / 4) % 2 == 0;
-                pixels.push_back(static_cast<uint8_t>((lit ? 170u : 40u) + ((state >> 24) & 31u)));
-            }
-        }
-    }
-    return std::make_shared<InMemoryDataset>(ImageShape{28, 28, 1}, 2, std::move(pixels), std::move(labels), "stripes");
+    const auto lit = [](int32_t label, int32_t y, int32_t x) { return ((label == 0 ? y : x) / 4) % 2 == 0; };
+    return test_support::noisy_28x28_images(count, 2, seed, "stripes", {170, 40}, lit);
 }
 
 class SuperNasTest : public ::testing::Test {
