@@ -1,5 +1,7 @@
 #include "analyze.h"
 
+#include "cli_common.h"
+
 #include <iomanip>
 #include <iostream>
 #include <sstream>
@@ -37,16 +39,6 @@ SearchSpace space_for(const std::string& dataset)
     return {};
 }
 
-McuTarget target_for(const AnalyzeOptions& o)
-{
-    TF_CHECK((o.sram_kb > 0) == (o.flash_kb > 0), "--sram-kb ", o.sram_kb, " and --flash-kb ", o.flash_kb,
-             ": give both limits or neither (then --target sets them)");
-    if (o.sram_kb > 0) {
-        return custom_target("custom", o.sram_kb * 1024, o.flash_kb * 1024);
-    }
-    return mcu_target(o.target);
-}
-
 }  // namespace
 
 int run_analyze(const AnalyzeOptions& o)
@@ -56,7 +48,7 @@ int run_analyze(const AnalyzeOptions& o)
     TF_CHECK(o.min_probability > 0.0 && o.min_probability <= 1.0, "--min-probability = ", o.min_probability,
              " must be in (0, 1]");
     const SearchSpace space = space_for(o.dataset);
-    const McuTarget target = target_for(o);
+    const McuTarget target = target_of(o.target, o.sram_kb, o.flash_kb);
     AnalysisOptions analysis;
     analysis.lambda_lo = o.lambda_lo;
     analysis.lambda_up = o.lambda_up;

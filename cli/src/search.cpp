@@ -496,10 +496,7 @@ void run_search(const SearchOptions& o)
     // Deploy: firmware C, the bytes it must print, the report.
     const std::string expected =
         emit_firmware_sources(compiled, (out / "c").string(), "tinyformer_search", out.string());
-    Resources real;
-    real.arena_bytes = compiled.arena_bytes();
-    real.constant_bytes = compiled.constant_bytes();
-    real.macs = compiled.total_macs();
+    const Resources real = resources_of(compiled);
     json summary;
     summary["dataset"] = to_string(kind);
     summary["target"] = settings["target"];
