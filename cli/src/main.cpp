@@ -7,6 +7,7 @@
 //   tinyformer compress --arch build/search/search.json --epochs 10 --out build/stages
 //   tinyformer export --in build/stages
 //   tinyformer eval --onnx build/stages/model.onnx
+//   tinyformer eval --onnx build/stages/model.onnx --split validation   # compress.json's --validation split
 //   tinyformer deploy --onnx build/stages/model.onnx --target stm32f746 --out build/stages
 //   tinyformer profile --onnx build/stages/model.onnx --qemu-output build/stages/qemu.out
 #include <CLI/CLI.hpp>
@@ -173,10 +174,23 @@ int main(int argc, char** argv)
                 "folder's float model");
     eval->add_option("--onnx", vo.onnx, "int8 QDQ ONNX model");
     eval->add_option("--checkpoint", vo.checkpoint, "A tinyformer compress folder (fp32 accuracy)");
-    eval->add_option("--dataset", vo.dataset, "fashion-mnist, cifar10 or imagenet32")->capture_default_str();
-    eval->add_option("--data", vo.data_dir, "Dataset folder (default: Debian's Fashion-MNIST)");
-    eval->add_option("--split", vo.split, "test or train")->capture_default_str();
-    eval->add_option("--limit", vo.limit, "Only the first N images (0: all)");
+    eval->add_option("--dataset", vo.dataset,
+                     "fashion-mnist, cifar10 or imagenet32 (default: compress.json's, else fashion-mnist)");
+    eval->add_option("--data", vo.data_dir,
+                     "Dataset folder (default: compress.json's, else Debian's Fashion-MNIST)");
+    eval->add_option("--split", vo.split,
+                     "test, train or validation (the training images compress held out: --validation, --seed, "
+                     "--limit-train)")
+        ->capture_default_str();
+    eval->add_option("--validation", vo.validation,
+                     "--split validation: fraction of the training images held out, as compress's --validation "
+                     "(default: compress.json's)");
+    eval->add_option("--seed", vo.seed,
+                     "--split validation: seed of the split, as compress's --seed (default: compress.json's, else 1)");
+    eval->add_option("--limit-train", vo.limit_train,
+                     "--split validation: use only the first N training images, as compress's --limit-train (0: all; "
+                     "default: compress.json's)");
+    eval->add_option("--limit", vo.limit, "Only the first N images of the split (0: all)");
     eval->add_flag("--float-layernorm", vo.float_layernorm,
                    "Every LayerNorm in floating point instead of Scaled-LayerNorm (host-only reference)");
     eval->add_option("--threads", vo.threads, "Interpreters / LibTorch threads (0: one per core / default)");

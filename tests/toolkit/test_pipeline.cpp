@@ -395,7 +395,8 @@ TEST_F(SearchCommandTest, BadConfigAndFlagsAreErrors)
 // The stage subcommands one after the other on the tiny idx data: compress
 // (--arch tiny with a per-layer sparsity JSON, 1 + 1 epochs) -> export ->
 // eval / deploy / profile, each checked against what the engine computes
-// from the same files; bad input names the flag and the value.
+// from the same files; a second compress holds out a validation split that
+// eval --split validation rebuilds; bad input names the flag and the value.
 class StageCommandsTest : public ::testing::Test {
 protected:
     static void SetUpTestSuite()
@@ -418,6 +419,17 @@ protected:
         export_status_ = tinyformer("export --in " + model_dir().string() + " --calibration-batches 2",
                                     root_ / "export.log");
         export_log_ = read_text(root_ / "export.log");
+        // The same model held out a validation split of the first 80 training images: 20 of them, by seed 3.
+        held_out_status_ = tinyformer("compress --arch " + (root_ / "arch.json").string() + " --data " + data() +
+                                          " --epochs 1 --prune-epochs 1 --batch-size 32 --threads 2 --validation 0.25" +
+                                          " --seed 3 --limit-train 80 --out " + held_out_dir().string(),
+                                      root_ / "held_out_compress.log");
+        held_out_log_ = read_text(root_ / "held_out_compress.log");
+        if (held_out_status_ == 0) {
+            held_out_status_ = tinyformer("export --in " + held_out_dir().string() + " --calibration-batches 2",
+                                          root_ / "held_out_export.log");
+            held_out_log_ += read_text(root_ / "held_out_export.log");
+        }
     }
     static void TearDownTestSuite()
     {
@@ -433,6 +445,17 @@ protected:
     static std::string data() { return (root_ / "data").string(); }
     static fs::path model_dir() { return root_ / "model"; }
     static std::string onnx() { return (model_dir() / "model.onnx").string(); }
+    static fs::path held_out_dir() { return root_ / "held_out"; }
+    // A folder with only `files` of the held-out compress folder: no compress.json.
+    static fs::path bare_copy(const std::string& name, const std::vector<std::string>& files)
+    {
+        const fs::path bare = root_ / name;
+        fs::create_directories(bare);
+        for (const std::string& file : files) {
+            fs::copy_file(held_out_dir() / file, bare / file, fs::copy_options::overwrite_existing);
+        }
+        return bare;
+    }
 
     // The line of `text` that starts with `label`, or "".
     static std::string line_starting(const std::string& text, const std::string& label)
@@ -453,8 +476,8 @@ protected:
     }
 
     static fs::path root_;
-    static std::string arch_json_, compress_command_, compress_log_, export_log_;
-    static int compress_status_, export_status_;
+    static std::string arch_json_, compress_command_, compress_log_, export_log_, held_out_log_;
+    static int compress_status_, export_status_, held_out_status_;
 };
 fs::path StageCommandsTest::root_;
 std::string StageCommandsTest::arch_json_;
@@ -463,6 +486,8 @@ std::string StageCommandsTest::compress_log_;
 std::string StageCommandsTest::export_log_;
 int StageCommandsTest::compress_status_ = -1;
 int StageCommandsTest::export_status_ = -1;
+std::string StageCommandsTest::held_out_log_;
+int StageCommandsTest::held_out_status_ = -1;
 
 TEST_F(StageCommandsTest, CompressTrainsPrunesAndWritesTheFolder)
 {
@@ -536,6 +561,130 @@ TEST_F(StageCommandsTest, EvalOfTheCheckpointGivesCompressFigure)
     const std::string log = read_text(root_ / "fp32.log");
     const double fp32 = percent_after(log, "fp32 accuracy: ");
     EXPECT_EQ(fp32, percent_after(compress_log_, "fp32 accuracy (pruned): ")) << log << "\n" << compress_log_;
+}
+
+// --split validation rebuilds the 20 images compress held out (compress.json's --validation 0.25 --seed 3
+// --limit-train 80, or the same flags for a folder without compress.json): the float model's accuracy there is
+// compress's figure, to the image.
+TEST_F(StageCommandsTest, EvalOnTheValidationSplitGivesCompressFigure)
+{
+    ASSERT_EQ(held_out_status_, 0) << held_out_log_;
+    const double compressed = percent_after(held_out_log_, "fp32 accuracy (pruned): ");
+    ASSERT_GE(compressed, 0.0) << held_out_log_;
+    ASSERT_NE(held_out_log_.find("fp32 accuracy (dense): "), std::string::npos) << held_out_log_;
+    EXPECT_NE(line_starting(held_out_log_, "fp32 accuracy (dense): ").find("(20 validation images)"), std::string::npos)
+        << held_out_log_;
+
+    ASSERT_EQ(tinyformer("eval --checkpoint " + held_out_dir().string() + " --split validation", root_ / "v1.log"), 0)
+        << read_text(root_ / "v1.log");
+    const std::string recorded = read_text(root_ / "v1.log");
+    EXPECT_EQ(percent_after(recorded, "fp32 accuracy: "), compressed) << recorded << "\n" << held_out_log_;
+    EXPECT_NE(recorded.find(" of 20 validation images, LibTorch; split: validation 0.25, seed 3, limit_train 80 of " +
+                            (held_out_dir() / "compress.json").string() + ")"),
+              std::string::npos)
+        << recorded;
+
+    const fs::path bare = bare_copy("bare_checkpoint", {"architecture.json", "model.pt"});
+    const std::string flags = " --split validation --validation 0.25 --seed 3 --limit-train 80 --data " + data();
+    ASSERT_EQ(tinyformer("eval --checkpoint " + bare.string() + flags, root_ / "v2.log"), 0)
+        << read_text(root_ / "v2.log");
+    const std::string given = read_text(root_ / "v2.log");
+    EXPECT_EQ(percent_after(given, "fp32 accuracy: "), compressed) << given;
+    EXPECT_NE(given.find(" of 20 validation images, LibTorch; split: --validation 0.25 --seed 3 --limit-train 80)"),
+              std::string::npos)
+        << given;
+
+    // A flag overrides its compress.json key; the others still come from the file. --limit: the split's first N.
+    ASSERT_EQ(tinyformer("eval --checkpoint " + held_out_dir().string() + " --split validation --limit-train 40",
+                         root_ / "v3.log"),
+              0)
+        << read_text(root_ / "v3.log");
+    const std::string forty = read_text(root_ / "v3.log");
+    EXPECT_NE(forty.find(" of 10 validation images, LibTorch; split: --limit-train 40; validation 0.25, seed 3 of "),
+              std::string::npos)
+        << forty;
+    ASSERT_EQ(tinyformer("eval --checkpoint " + held_out_dir().string() + " --split validation --limit 7",
+                         root_ / "v4.log"),
+              0)
+        << read_text(root_ / "v4.log");
+    EXPECT_NE(read_text(root_ / "v4.log").find(" of 7 validation images, LibTorch; split: validation 0.25"),
+              std::string::npos)
+        << read_text(root_ / "v4.log");
+}
+
+// The int8 model next to compress.json on the same 20 images; the same figure from the flags for a copy of the
+// ONNX alone, and with one or two interpreters.
+TEST_F(StageCommandsTest, EvalOfTheInt8ModelOnTheValidationSplit)
+{
+    ASSERT_EQ(held_out_status_, 0) << held_out_log_;
+    const std::string onnx_path = (held_out_dir() / "model.onnx").string();
+    ASSERT_EQ(tinyformer("eval --onnx " + onnx_path + " --split validation --threads 1", root_ / "i1.log"), 0)
+        << read_text(root_ / "i1.log");
+    const std::string recorded = read_text(root_ / "i1.log");
+    const std::string line = line_starting(recorded, "int8 accuracy: ");
+    const double top1 = percent_after(recorded, "int8 accuracy: ");
+    EXPECT_GE(top1, 0.0) << recorded;
+    EXPECT_LE(top1, 100.0) << recorded;
+    const std::string split = "split: validation 0.25, seed 3, limit_train 80 of " +
+                              (held_out_dir() / "compress.json").string() + ")";
+    EXPECT_NE(line.find(" of 20 validation images, HostInterpreter; " + split), std::string::npos) << recorded;
+
+    ASSERT_EQ(tinyformer("eval --onnx " + onnx_path + " --split validation --threads 2", root_ / "i2.log"), 0)
+        << read_text(root_ / "i2.log");
+    EXPECT_EQ(line_starting(read_text(root_ / "i2.log"), "int8 accuracy: "), line);
+
+    const fs::path bare = bare_copy("bare_onnx", {"model.onnx"});
+    ASSERT_EQ(tinyformer("eval --onnx " + (bare / "model.onnx").string() +
+                             " --split validation --validation 0.25 --seed 3 --limit-train 80 --data " + data(),
+                         root_ / "i3.log"),
+              0)
+        << read_text(root_ / "i3.log");
+    const std::string given = line_starting(read_text(root_ / "i3.log"), "int8 accuracy: ");
+    EXPECT_EQ(given.substr(0, given.find(';')), line.substr(0, line.find(';'))) << given << "\n" << line;
+    EXPECT_NE(given.find("; split: --validation 0.25 --seed 3 --limit-train 80)"), std::string::npos) << given;
+
+    ASSERT_EQ(tinyformer("eval --onnx " + onnx_path + " --split validation --float-layernorm", root_ / "i4.log"), 0)
+        << read_text(root_ / "i4.log");
+    EXPECT_NE(read_text(root_ / "i4.log").find(" of 20 validation images, HostInterpreter, float LayerNorm; split: "),
+              std::string::npos)
+        << read_text(root_ / "i4.log");
+}
+
+// Where the validation split has no fraction, or its flags come with another split or break a rule, the error
+// names the flag, the value and the rule.
+TEST_F(StageCommandsTest, EvalValidationSplitFlagsAreCheckedNamingThem)
+{
+    ASSERT_EQ(held_out_status_, 0) << held_out_log_;
+    ASSERT_EQ(export_status_, 0) << export_log_;
+    const fs::path log = root_ / "bad_validation.log";
+    const auto expect_error = [&](const std::string& arguments, const std::string& message) {
+        EXPECT_NE(tinyformer(arguments, log), 0) << arguments;
+        EXPECT_NE(read_text(log).find(message), std::string::npos)
+            << arguments << "\nexpected: " << message << "\ngot: " << read_text(log);
+    };
+    const std::string held_out = "eval --checkpoint " + held_out_dir().string();
+    // The first folder's compress measured on the test split: it held nothing out.
+    expect_error("eval --onnx " + onnx() + " --split validation",
+                 "--split validation: " + (model_dir() / "compress.json").string() + " records validation 0 (that "
+                 "compress run held no images out and measured on the test split); give --validation F in (0, 1)");
+    const fs::path bare = bare_copy("bare_errors", {"model.onnx"});
+    expect_error("eval --onnx " + (bare / "model.onnx").string() + " --split validation --data " + data(),
+                 "--split validation: no --validation fraction given, and no compress.json in the --onnx '" +
+                     (bare / "model.onnx").string() + "' folder");
+    expect_error(held_out + " --seed 3", "--seed: only with --split validation");
+    expect_error(held_out + " --split train --validation 0.25 --limit-train 80",
+                 "--validation, --limit-train: only with --split validation (they rebuild the images compress held "
+                 "out); --split is 'train'");
+    expect_error(held_out + " --split validation --validation 1.5",
+                 "--validation = 1.5 must be in (0, 1) with --split validation");
+    expect_error(held_out + " --split validation --validation 0", "--validation = 0 must be in (0, 1)");
+    expect_error(held_out + " --split validation --limit-train 500",
+                 "--split validation (--limit-train 500; validation 0.25, seed 3 of " +
+                     (held_out_dir() / "compress.json").string() + "): --limit-train = 500 exceeds the 96 images");
+    expect_error(held_out + " --split validation --validation 0.001",
+                 "a fraction 0.001 of the 80 training images holds out no image");
+    expect_error(held_out + " --split validation --limit 21", "--limit = 21 exceeds the 20 images");
+    expect_error(held_out + " --split holdout", "--split 'holdout' must be test, train or validation");
 }
 
 TEST_F(StageCommandsTest, DeployEmitsCThatPrintsTheInterpreterBytes)
