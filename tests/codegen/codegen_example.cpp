@@ -13,7 +13,9 @@
 //     the two leading axes before import, so every layer has zero blocks of 4
 //     along its input channels; compile() detects them)
 //     writes model.h, model.c, model_weights.c, model_weights.h and
-//     expected_output.txt ("output: 0c fd ..." as firmware/model_main.c prints it)
+//     expected_output.txt ("output: 0c fd ..." as firmware/model_main.c prints it,
+//     then the instruction model's estimate: "estimated layer <i> <name>: <n>
+//     instructions" per layer and "estimated total: <n> instructions")
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -22,6 +24,7 @@
 #include "tinyformer/engine/c_emitter.h"
 #include "tinyformer/engine/compiled_model.h"
 #include "tinyformer/engine/error.h"
+#include "tinyformer/engine/instruction_model.h"
 #include "tinyformer/engine/interpreter.h"
 #include "onnx_test_models.h"
 #include "tinyformer/engine/onnx_import.h"
@@ -136,6 +139,12 @@ int main(int argc, char** argv)
             expected << ' ' << hex;
         }
         expected << '\n';
+        const InstructionEstimate estimate = estimate_instructions(model);
+        for (size_t i = 0; i < model.layers.size(); i++) {
+            expected << "estimated layer " << i << " " << model.layers[i].name << ": " << estimate.layers[i]
+                     << " instructions\n";
+        }
+        expected << "estimated total: " << estimate.total << " instructions\n";
         return expected.good() ? 0 : 1;
     } catch (const Error& error) {
         std::cerr << "codegen_example: " << error.what() << "\n";
