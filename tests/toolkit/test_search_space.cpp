@@ -7,6 +7,7 @@
 
 #include "tinyformer/engine/compiled_model.h"
 #include "tinyformer/engine/error.h"
+#include "tinyformer/engine/instruction_model.h"
 #include "tinyformer/toolkit/search_space.h"
 
 namespace tinyformer::toolkit {
@@ -309,6 +310,7 @@ TEST(SearchResources, EqualAnIndependentCompile)
     EXPECT_EQ(r.arena_bytes, m.arena_bytes());
     EXPECT_EQ(r.constant_bytes, m.constant_bytes());
     EXPECT_EQ(r.macs, m.total_macs());
+    EXPECT_EQ(r.instructions, engine::estimate_instructions(m).total);
     EXPECT_GT(r.seconds_to_evaluate, 0.0);
     // Sparse coding shrinks the constants below the dense int8 weights.
     EXPECT_LT(r.constant_bytes, parameter_count(c));
@@ -348,6 +350,42 @@ TEST(SearchResources, FitsExactlyAtTheLimits)
     t.max_macs = 0;  // no latency limit
     r.macs = int64_t{1} << 40;
     EXPECT_TRUE(fits(r, t));
+}
+
+TEST(SearchResources, BoundsTheEstimatedInstructions)
+{
+    Resources r;
+    r.arena_bytes = 1000;
+    r.constant_bytes = 1000;
+    r.instructions = 5'000'000;
+    McuTarget t = custom_target("edge", 100000, 500000, 20000, 90000, 0, 5'000'000);
+    EXPECT_TRUE(fits(r, t));
+    t.max_instructions = 4'999'990;
+    const auto ex = exceeded_limits(r, t);
+    ASSERT_EQ(ex.size(), 1u);
+    EXPECT_EQ(ex[0].limit, "instructions");
+    EXPECT_EQ(ex[0].over(), 10);
+    EXPECT_EQ(describe_misfit(r, t),
+              "instructions: estimated 5000000 per inference > limit 4999990 on edge (over by 10)\n");
+    t.max_instructions = 0;  // no limit
+    EXPECT_TRUE(fits(r, t));
+    expect_error([] { custom_target("x", 100000, 200000, 0, 0, 0, -5); }, {"max_instructions = -5", ">= 0"});
+}
+
+TEST(SearchResources, SparsityShortensTheEstimatedLatency)
+{
+    // The instruction model's estimate falls with blockwise sparsity, as the
+    // firmware's count does (bench/results/tinyformer-300k-cortex-m7.md: 184 M
+    // dense, 107 M at 60%), while the MACs stay.
+    ArchConfig c = ArchConfig::tinyformer_300k();
+    const Resources dense = evaluate_resources(c);
+    c.set_uniform_sparsity(0.6f, 4);
+    const Resources sparse = evaluate_resources(c);
+    EXPECT_EQ(dense.macs, sparse.macs);
+    EXPECT_LT(sparse.instructions, dense.instructions * 3 / 4);
+    // Within 10% of the firmware's measured 183,890,360 and 107,301,920 (that benchmark's table).
+    EXPECT_NEAR(static_cast<double>(dense.instructions), 183890360.0, 0.1 * 183890360.0);
+    EXPECT_NEAR(static_cast<double>(sparse.instructions), 107301920.0, 0.1 * 107301920.0);
 }
 
 // ---- Alg. 1 ----

@@ -5,6 +5,7 @@
 
 #include "tinyformer/engine/compiled_model.h"
 #include "tinyformer/engine/error.h"
+#include "tinyformer/engine/instruction_model.h"
 
 namespace tinyformer::toolkit {
 
@@ -39,24 +40,32 @@ void check_target(const McuTarget& t)
     TF_CHECK(t.reserved_flash < t.flash_bytes, "MCU target '", t.name, "': the flash reserve of ",
              t.reserved_flash, " bytes leaves nothing of ", t.flash_bytes, " bytes for the model's constants");
     TF_CHECK(t.max_macs >= 0, "MCU target '", t.name, "': max_macs = ", t.max_macs, " must be >= 0 (0: no limit)");
+    TF_CHECK(t.max_instructions >= 0, "MCU target '", t.name, "': max_instructions = ", t.max_instructions,
+             " must be >= 0 (0: no limit)");
 }
 
 McuTarget custom_target(const std::string& name, int64_t sram_bytes, int64_t flash_bytes, int64_t reserved_sram,
-                        int64_t reserved_flash, int64_t max_macs)
+                        int64_t reserved_flash, int64_t max_macs, int64_t max_instructions)
 {
-    McuTarget t{name, sram_bytes, flash_bytes, reserved_sram, reserved_flash, max_macs};
+    McuTarget t{name, sram_bytes, flash_bytes, reserved_sram, reserved_flash, max_macs, max_instructions};
     check_target(t);
     return t;
+}
+
+Resources resources_of(const engine::CompiledModel& model)
+{
+    Resources r;
+    r.arena_bytes = model.arena_bytes();
+    r.constant_bytes = model.constant_bytes();
+    r.macs = model.total_macs();
+    r.instructions = engine::estimate_instructions(model).total;
+    return r;
 }
 
 Resources evaluate_resources(const ArchConfig& config)
 {
     const auto start = std::chrono::steady_clock::now();
-    const engine::CompiledModel model = engine::compile(build_engine_graph(config));
-    Resources r;
-    r.arena_bytes = model.arena_bytes();
-    r.constant_bytes = model.constant_bytes();
-    r.macs = model.total_macs();
+    Resources r = resources_of(engine::compile(build_engine_graph(config)));
     r.seconds_to_evaluate = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     return r;
 }
@@ -73,6 +82,9 @@ std::vector<LimitExcess> exceeded_limits(const Resources& r, const McuTarget& t)
     if (t.max_macs > 0 && r.macs > t.max_macs) {
         out.push_back({"MACs", r.macs, t.max_macs});
     }
+    if (t.max_instructions > 0 && r.instructions > t.max_instructions) {
+        out.push_back({"instructions", r.instructions, t.max_instructions});
+    }
     return out;
 }
 
@@ -88,8 +100,10 @@ std::string describe_misfit(const Resources& r, const McuTarget& t)
         } else if (e.limit == "flash") {
             s << "flash: constants " << r.constant_bytes << " + reserve " << t.reserved_flash << " = " << e.needed
               << " bytes > " << e.available;
-        } else {
+        } else if (e.limit == "MACs") {
             s << "MACs: " << e.needed << " > limit " << e.available;
+        } else {
+            s << "instructions: estimated " << e.needed << " per inference > limit " << e.available;
         }
         s << " on " << t.name << " (over by " << e.over() << ")\n";
     }

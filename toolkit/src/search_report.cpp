@@ -12,6 +12,7 @@
 #include "search_report_internal.h"
 #include "svg_plot.h"
 #include "tinyformer/engine/error.h"
+#include "tinyformer/engine/instruction_model.h"
 #include "tinyformer/toolkit/architecture_json.h"
 
 namespace tinyformer::toolkit {
@@ -116,23 +117,35 @@ std::string summary_card(const SearchReport& r)
                       html_escape(percent(c.accuracy_pruned)));
     tiles += memory_tile("SRAM", "arena", m.arena_bytes(), t.reserved_sram, t.sram_bytes);
     tiles += memory_tile("Flash", "constants", m.constant_bytes(), t.reserved_flash, t.flash_bytes);
+    // Instructions: the firmware's count under QEMU when profiled, else the engine's estimate.
+    const int64_t estimated = engine::estimate_instructions(m).total;
     std::string compute_detail = grouped(m.total_macs()) + " MACs";
-    std::string compute_value = svg::number(static_cast<double>(m.total_macs()) / 1e6, 2) + " M MACs";
+    int64_t instructions = estimated;
     if (c.profile && c.profile->profiled()) {
-        const int64_t instructions = *c.profile->total_instructions;
-        compute_value = svg::number(static_cast<double>(instructions) / 1e6, 2) + " M instructions";
-        compute_detail += " · " + svg::number(static_cast<double>(instructions) / std::max<int64_t>(1, m.total_macs()), 2) +
-                          " instructions per MAC";
-        if (r.clock_hz > 0.0) {
-            compute_detail += " · " + svg::number(1e3 * static_cast<double>(instructions) / r.clock_hz, 1) + " ms at " +
-                              svg::number(r.clock_hz / 1e6, 0) + " MHz (one instruction per cycle)";
-        }
+        instructions = *c.profile->total_instructions;
+        compute_detail += " · measured under QEMU; estimated " + grouped(estimated) + " (" +
+                          svg::number(100.0 * static_cast<double>(estimated - instructions) /
+                                          static_cast<double>(std::max<int64_t>(1, instructions)),
+                                      1) +
+                          "%)";
     } else {
-        compute_detail += " · not profiled on the target";
+        compute_detail += " · estimated by the instruction model (not profiled on the target)";
+    }
+    const std::string compute_value =
+        svg::number(static_cast<double>(instructions) / 1e6, 2) + " M instructions";
+    compute_detail += " · " + svg::number(static_cast<double>(instructions) / std::max<int64_t>(1, m.total_macs()), 2) +
+                      " instructions per MAC";
+    if (r.clock_hz > 0.0) {
+        compute_detail += " · " + svg::number(1e3 * static_cast<double>(instructions) / r.clock_hz, 1) + " ms at " +
+                          svg::number(r.clock_hz / 1e6, 0) + " MHz (one instruction per cycle)";
     }
     if (t.max_macs > 0) {
         compute_detail += " · limit " + grouped(t.max_macs) + " MACs" +
                           (m.total_macs() > t.max_macs ? " <span class=\"over\">over</span>" : "");
+    }
+    if (t.max_instructions > 0) {
+        compute_detail += " · limit " + grouped(t.max_instructions) + " estimated instructions" +
+                          (estimated > t.max_instructions ? " <span class=\"over\">over</span>" : "");
     }
     tiles += tile("Compute per inference", compute_value, compute_detail);
     tiles += tile("Parameters", grouped(effective_parameter_count(c.config)) + " kept",

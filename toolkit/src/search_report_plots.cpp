@@ -7,6 +7,7 @@
 #include "search_report_internal.h"
 #include "svg_plot.h"
 #include "tinyformer/engine/error.h"
+#include "tinyformer/engine/instruction_model.h"
 #include "tinyformer/engine/model_report.h"
 
 namespace tinyformer::toolkit::report {
@@ -205,6 +206,11 @@ std::string layer_bars(const SearchReport& report)
     const std::vector<engine::LayerCost> costs = engine::layer_costs(m);
     const std::optional<FirmwareProfile>& profile = report.chosen.profile;
     const bool profiled = profile && profile->profiled();
+    // Instructions per layer: measured under QEMU when profiled, else the engine's estimate.
+    const engine::InstructionEstimate estimate = engine::estimate_instructions(m);
+    const auto instructions = [&](size_t i) {
+        return profiled ? *profile->layers[i].instructions : estimate.layers[i];
+    };
     const double name_width = 210.0, panel_width = 220.0, gap = 26.0, top = 64.0, row = 16.0;
     const double width = name_width + 3.0 * (panel_width + gap);
     const double height = top + row * static_cast<double>(costs.size()) + 10.0;
@@ -213,13 +219,13 @@ std::string layer_bars(const SearchReport& report)
     for (size_t i = 0; i < costs.size(); i++) {
         live_max = std::max(live_max, to_kb(costs[i].live_bytes));
         flash_max = std::max(flash_max, to_kb(costs[i].flash_bytes));
-        const int64_t c = profiled ? *profile->layers[i].instructions : costs[i].macs;
-        compute_max = std::max(compute_max, static_cast<double>(c));
+        compute_max = std::max(compute_max, static_cast<double>(instructions(i)));
     }
     const double compute_unit = compute_max >= 1e6 ? 1e6 : (compute_max >= 1e3 ? 1e3 : 1.0);
     const std::string compute_unit_name = compute_unit == 1e6 ? " (millions)" : (compute_unit == 1e3 ? " (thousands)" : "");
 
-    svg::Svg s(width, height, "per-layer arena, flash and " + std::string(profiled ? "instructions" : "MACs"));
+    svg::Svg s(width, height,
+               "per-layer arena, flash and " + std::string(profiled ? "instructions" : "estimated instructions"));
     const double rows_bottom = height - 10.0;
     for (size_t i = 1; i < costs.size(); i += 2) {  // banded rows: a row is followed across the panels
         s.rect(0.0, top + row * static_cast<double>(i), width, row, "band");
@@ -231,7 +237,7 @@ std::string layer_bars(const SearchReport& report)
     const Panel panels[3] = {
         {"arena live (KB)", live_max},
         {"flash (KB)", flash_max},
-        {std::string(profiled ? "instructions" : "MACs") + compute_unit_name, compute_max / compute_unit},
+        {std::string(profiled ? "instructions" : "est. instructions") + compute_unit_name, compute_max / compute_unit},
     };
     svg::Scale scales[3];
     for (int p = 0; p < 3; p++) {
@@ -277,12 +283,11 @@ std::string layer_bars(const SearchReport& report)
         }
         s.rect(scales[1](0.0), y, scales[1](to_kb(c.flash_bytes)) - scales[1](0.0), h, "bar-flash", "",
                c.name + ": " + grouped(c.flash_bytes) + " B of constants (" + c.kernel + ")");
-        const int64_t compute = profiled ? *profile->layers[i].instructions : c.macs;
-        std::string tip = c.name + ": " + grouped(c.macs) + " MACs";
-        if (profiled) {
-            tip += ", " + grouped(compute) + " instructions" +
-                   (c.macs > 0 ? " (" + svg::number(static_cast<double>(compute) / c.macs, 2) + " per MAC)" : "");
-        }
+        const int64_t compute = instructions(i);
+        std::string tip = c.name + ": " + grouped(c.macs) + " MACs, " + grouped(compute) +
+                          (profiled ? " instructions (estimated " + grouped(estimate.layers[i]) + ")"
+                                    : " instructions (estimated)") +
+                          (c.macs > 0 ? ", " + svg::number(static_cast<double>(compute) / c.macs, 2) + " per MAC" : "");
         s.rect(scales[2](0.0), y, scales[2](compute / compute_unit) - scales[2](0.0), h, "bar-compute", "", tip);
     }
     return s.str();

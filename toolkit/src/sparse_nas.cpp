@@ -53,7 +53,9 @@ SelectionResult select_sparse_path(const SearchSpace& space, const SupernetSpace
         details.config_json = to_json(config);
         details.arena_bytes = r.compiled.arena_bytes();
         details.constant_bytes = r.compiled.constant_bytes();
-        details.macs = r.compiled.total_macs();
+        const Resources real = resources_of(r.compiled);
+        details.macs = real.macs;
+        details.latency_instructions = real.instructions;
         details.accuracy_fp32 = r.dense.accuracy;
         if (r.pruned) {
             details.accuracy_pruned = r.pruned->accuracy;
@@ -69,10 +71,6 @@ SelectionResult select_sparse_path(const SearchSpace& space, const SupernetSpace
         details.extras_json = extras.dump();
         // The trained model's constants can only shrink against the synthetic estimate (int8 rounding
         // zeroes more blocks, never fewer); check the real figures anyway.
-        Resources real;
-        real.arena_bytes = r.compiled.arena_bytes();
-        real.constant_bytes = r.compiled.constant_bytes();
-        real.macs = r.compiled.total_macs();
         if (!fits(real, target)) {
             details.status = RecordStatus::Infeasible;
             log("candidate " + genome_key(genome) + ": trained model over the limits: " + describe_misfit(real, target));

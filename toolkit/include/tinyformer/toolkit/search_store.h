@@ -36,7 +36,8 @@ struct SearchRecord {
     std::string key;    // the candidate's identity within its stage (a genome or config JSON)
     int32_t iteration = 0;
     std::optional<std::string> config_json;  // the candidate's architecture (architecture_json.h)
-    // Resources (resources.h): peak SRAM of the activations, flash of the constants, MACs, latency.
+    // Resources (resources.h): peak SRAM of the activations, flash of the constants, MACs, and the
+    // latency as the instruction model's estimate (engine/instruction_model.h).
     std::optional<int64_t> arena_bytes, constant_bytes, macs, latency_instructions;
     // Top-1 accuracies in [0, 1]: trained fp32, after pruning (fp32), int8 from the C kernels.
     std::optional<double> accuracy_fp32, accuracy_pruned, accuracy_int8;
