@@ -48,7 +48,7 @@ int run_analyze(const AnalyzeOptions& o)
     TF_CHECK(o.min_probability > 0.0 && o.min_probability <= 1.0, "--min-probability = ", o.min_probability,
              " must be in (0, 1]");
     const SearchSpace space = space_for(o.dataset);
-    const McuTarget target = target_of(o.target, o.sram_kb, o.flash_kb);
+    const McuTarget target = target_of(o.target);
     AnalysisOptions analysis;
     analysis.lambda_lo = o.lambda_lo;
     analysis.lambda_up = o.lambda_up;
@@ -56,8 +56,12 @@ int run_analyze(const AnalyzeOptions& o)
     analysis.seed = o.seed;
     std::cout << "== search-space analysis (Alg. 1) for " << o.dataset << " on " << target.name << ": "
               << target.sram_bytes / 1024 << " KB SRAM (" << target.reserved_sram / 1024 << " KB reserved), "
-              << target.flash_bytes / 1024 << " KB flash (" << target.reserved_flash / 1024 << " KB reserved); "
-              << o.samples << " samples per round, seed " << o.seed << "\n"
+              << target.flash_bytes / 1024 << " KB flash (" << target.reserved_flash / 1024 << " KB reserved)"
+              << (target.max_macs > 0 ? ", at most " + std::to_string(target.max_macs) + " MACs" : "")
+              << (target.max_instructions > 0
+                      ? ", at most " + std::to_string(target.max_instructions) + " estimated instructions"
+                      : "")
+              << "; " << o.samples << " samples per round, seed " << o.seed << "\n"
               << std::flush;
     const AdjustmentResult result = analyze_and_adjust(
         space, target, analysis, o.rounds, o.min_probability, [&](const AdjustmentRound& r) {

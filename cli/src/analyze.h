@@ -6,12 +6,13 @@
 #include <cstdint>
 #include <string>
 
+#include "target_flags.h"
+
 namespace tinyformer::cli {
 
 struct AnalyzeOptions {
     std::string dataset = "fashion-mnist";  // sets the input shape and classes
-    std::string target = "stm32f746";       // toolkit::mcu_target_names(); ignored with explicit limits
-    int64_t sram_kb = 0, flash_kb = 0;      // explicit limits (both or neither)
+    TargetFlags target;                 // --target, --sram-kb / --flash-kb, latency bounds
     int32_t samples = 200;                  // T_sup per round
     int32_t rounds = 5;                     // analyses at most (1: no adjustment)
     double min_probability = 0.9;

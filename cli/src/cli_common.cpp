@@ -62,34 +62,6 @@ std::string read_text_file(const std::string& path, const std::string& flag)
     return text.str();
 }
 
-toolkit::McuTarget target_of(const std::string& target, int64_t sram_kb, int64_t flash_kb, int64_t max_macs)
-{
-    TF_CHECK((sram_kb > 0) == (flash_kb > 0), "--sram-kb ", sram_kb, " and --flash-kb ", flash_kb,
-             ": give both limits or neither (then --target sets them)");
-    TF_CHECK(max_macs >= 0, "--max-macs = ", max_macs, " must be >= 0 (0: no latency bound)");
-    const std::string flags = sram_kb > 0 ? "--sram-kb " + std::to_string(sram_kb) + " / --flash-kb " +
-                                                std::to_string(flash_kb)
-                                          : "--target '" + target + "'";
-    try {
-        toolkit::McuTarget t = sram_kb > 0 ? toolkit::custom_target("custom", sram_kb * 1024, flash_kb * 1024)
-                                           : toolkit::mcu_target(target);
-        t.max_macs = max_macs;
-        return t;
-    } catch (const engine::Error& e) {
-        TF_CHECK(false, flags, ": ", e.what());
-    }
-    return {};
-}
-
-toolkit::Resources resources_of(const engine::CompiledModel& model)
-{
-    toolkit::Resources r;
-    r.arena_bytes = model.arena_bytes();
-    r.constant_bytes = model.constant_bytes();
-    r.macs = model.total_macs();
-    return r;
-}
-
 engine::CompiledModel compile_onnx(const std::string& path, const std::string& flag)
 {
     TF_CHECK(std::filesystem::is_regular_file(path), flag, " '", path, "': no such file (an int8 ONNX model, e.g. ",

@@ -32,12 +32,6 @@ std::shared_ptr<const toolkit::Dataset> first_images(std::shared_ptr<const toolk
 // the path when it cannot be read.
 std::string read_text_file(const std::string& path, const std::string& flag);
 
-// --target, or explicit limits in KB (both or neither; they override
-// --target) with the default reserves; max_macs > 0 adds a latency bound.
-toolkit::McuTarget target_of(const std::string& target, int64_t sram_kb, int64_t flash_kb, int64_t max_macs = 0);
-
-// What a compiled model costs against a target (resources.h fits / describe_misfit).
-toolkit::Resources resources_of(const engine::CompiledModel& model);
 
 // An ONNX file (the int8 QDQ export) imported and compiled; errors name `flag` and the path.
 engine::CompiledModel compile_onnx(const std::string& path, const std::string& flag);

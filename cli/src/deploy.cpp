@@ -16,12 +16,13 @@ void run_deploy(const DeployOptions& o)
 {
     TF_CHECK(!o.onnx.empty(), "--onnx: an int8 ONNX model is required");
     TF_CHECK(!o.out.empty(), "--out: an output folder is required");
-    const McuTarget target = target_of(o.target, o.sram_kb, o.flash_kb);
+    const McuTarget target = target_of(o.target);
     const engine::CompiledModel model = compile_onnx(o.onnx, "--onnx");
     const Resources r = resources_of(model);
     std::cout << "peak SRAM (arena): " << r.arena_bytes << " bytes + " << target.reserved_sram << " reserved of "
               << target.sram_bytes << "; flash (constants): " << r.constant_bytes << " bytes + "
-              << target.reserved_flash << " reserved of " << target.flash_bytes << "; " << r.macs << " MACs\n";
+              << target.reserved_flash << " reserved of " << target.flash_bytes << "; " << r.macs << " MACs, "
+              << r.instructions << " Cortex-M7 instructions estimated\n";
     std::string misfit = describe_misfit(r, target);
     while (!misfit.empty() && misfit.back() == '\n') {
         misfit.pop_back();

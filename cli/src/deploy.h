@@ -7,13 +7,14 @@
 #include <cstdint>
 #include <string>
 
+#include "target_flags.h"
+
 namespace tinyformer::cli {
 
 struct DeployOptions {
     std::string onnx;                   // required: an int8 QDQ ONNX model (tinyformer export)
     std::string out;                    // required: c/ and expected_output.txt go here (created)
-    std::string target = "stm32f746";   // toolkit::mcu_target_names(); ignored with explicit limits
-    int64_t sram_kb = 0, flash_kb = 0;  // explicit limits (both or neither)
+    TargetFlags target;                 // --target, --sram-kb / --flash-kb, latency bounds
     std::string name = "tinyformer_model";  // the C model name (scripts/firmware_check.sh's MODEL_NAME)
 };
 

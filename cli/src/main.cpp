@@ -26,6 +26,26 @@
 #include "search.h"
 #include "tinyformer/engine/error.h"
 
+namespace {
+
+// --target, --sram-kb / --flash-kb and the latency bounds, for every command that checks a fit.
+void add_target_options(CLI::App* command, tinyformer::cli::TargetFlags& t)
+{
+    command->add_option("--target", t.name, "MCU: stm32f746 or stm32h743")->capture_default_str();
+    command->add_option("--sram-kb", t.sram_kb, "Explicit SRAM limit in KB (with --flash-kb; overrides --target)")
+        ->check(CLI::PositiveNumber);
+    command->add_option("--flash-kb", t.flash_kb, "Explicit flash limit in KB (with --sram-kb)")
+        ->check(CLI::PositiveNumber);
+    command->add_option("--max-macs", t.max_macs, "Latency bound: MACs per inference (0: none)")
+        ->check(CLI::NonNegativeNumber);
+    command->add_option("--max-instructions", t.max_instructions,
+                        "Latency bound: Cortex-M7 instructions per inference as the engine estimates them "
+                        "(bench/results/instruction-model.md; 0: none)")
+        ->check(CLI::NonNegativeNumber);
+}
+
+}  // namespace
+
 int main(int argc, char** argv)
 {
     CLI::App app{"TinyFormer: train, prune, quantize and compile tiny transformers for microcontrollers"};
@@ -80,11 +100,7 @@ int main(int argc, char** argv)
                    "with a sensible capacity; adjusts the dimension lists (eqs. 1-3) until 90% do");
     analyze->add_option("--dataset", a.dataset, "Input shape and classes: fashion-mnist, cifar10 or imagenet32")
         ->capture_default_str();
-    analyze->add_option("--target", a.target, "MCU: stm32f746 or stm32h743")->capture_default_str();
-    analyze->add_option("--sram-kb", a.sram_kb, "Explicit SRAM limit in KB (with --flash-kb; overrides --target)")
-        ->check(CLI::PositiveNumber);
-    analyze->add_option("--flash-kb", a.flash_kb, "Explicit flash limit in KB (with --sram-kb)")
-        ->check(CLI::PositiveNumber);
+    add_target_options(analyze, a.target);
     analyze->add_option("--samples", a.samples, "Sampled (c_sup, c_spa) per round")->check(CLI::PositiveNumber)
         ->capture_default_str();
     analyze->add_option("--rounds", a.rounds, "Analyses at most (1: no adjustment)")->check(CLI::PositiveNumber)
@@ -103,13 +119,7 @@ int main(int argc, char** argv)
                   "report, for a dataset and an MCU (resumes a killed run from <out>/search.db)");
     search->add_option("--dataset", so.dataset, "fashion-mnist, cifar10 or imagenet32")->capture_default_str();
     search->add_option("--data", so.data_dir, "Dataset folder (default: Debian's Fashion-MNIST)");
-    search->add_option("--target", so.target, "MCU: stm32f746 or stm32h743")->capture_default_str();
-    search->add_option("--sram-kb", so.sram_kb, "Explicit SRAM limit in KB (with --flash-kb; overrides --target)")
-        ->check(CLI::PositiveNumber);
-    search->add_option("--flash-kb", so.flash_kb, "Explicit flash limit in KB (with --sram-kb)")
-        ->check(CLI::PositiveNumber);
-    search->add_option("--max-macs", so.max_macs, "Latency bound: MACs per inference (0: none)")
-        ->check(CLI::NonNegativeNumber);
+    add_target_options(search, so.target);
     search->add_option("--preset", so.preset, "Budgets: quick (minutes on 2 CPU cores) or paper (the paper's, a GPU)")
         ->check(CLI::IsMember({"quick", "paper"}))->capture_default_str();
     search->add_option("--config", so.config_file, "JSON file changing the preset's budgets and lists (docs/search.md)");
@@ -200,9 +210,7 @@ int main(int argc, char** argv)
         "deploy", "Compile an int8 ONNX model, check it fits the MCU and emit the firmware C and expected_output.txt");
     deploy->add_option("--onnx", dep.onnx, "int8 QDQ ONNX model")->required();
     deploy->add_option("--out", dep.out, "Output folder (c/, expected_output.txt)")->required();
-    deploy->add_option("--target", dep.target, "MCU: stm32f746 or stm32h743")->capture_default_str();
-    deploy->add_option("--sram-kb", dep.sram_kb, "Explicit SRAM limit in KB (with --flash-kb; overrides --target)");
-    deploy->add_option("--flash-kb", dep.flash_kb, "Explicit flash limit in KB (with --sram-kb)");
+    add_target_options(deploy, dep.target);
     deploy->add_option("--name", dep.name, "Model name in the C (scripts/firmware_check.sh's MODEL_NAME)")
         ->capture_default_str();
 
@@ -211,9 +219,7 @@ int main(int argc, char** argv)
         "profile", "Per-layer MACs, flash, SRAM and kernel of an int8 ONNX model against the MCU; with the firmware's "
                    "QEMU output also the instructions per layer");
     profile->add_option("--onnx", po.onnx, "int8 QDQ ONNX model")->required();
-    profile->add_option("--target", po.target, "MCU: stm32f746 or stm32h743")->capture_default_str();
-    profile->add_option("--sram-kb", po.sram_kb, "Explicit SRAM limit in KB (with --flash-kb; overrides --target)");
-    profile->add_option("--flash-kb", po.flash_kb, "Explicit flash limit in KB (with --sram-kb)");
+    add_target_options(profile, po.target);
     profile->add_option("--qemu-output", po.qemu_output,
                         "The firmware's output under QEMU (scripts/firmware_check.sh writes <out>/qemu.out)");
 

@@ -10,6 +10,7 @@
 
 #include "cli_common.h"
 #include "tinyformer/engine/error.h"
+#include "tinyformer/engine/instruction_model.h"
 #include "tinyformer/engine/model_report.h"
 #include "tinyformer/toolkit/search_report.h"
 
@@ -54,7 +55,7 @@ FirmwareProfile read_profile(const std::string& path, const engine::CompiledMode
 void run_profile(const ProfileOptions& o)
 {
     TF_CHECK(!o.onnx.empty(), "--onnx: an int8 ONNX model is required");
-    const McuTarget target = target_of(o.target, o.sram_kb, o.flash_kb);
+    const McuTarget target = target_of(o.target);
     const engine::CompiledModel model = compile_onnx(o.onnx, "--onnx");
     std::optional<FirmwareProfile> profile;
     if (!o.qemu_output.empty()) {
@@ -62,13 +63,14 @@ void run_profile(const ProfileOptions& o)
     }
 
     const std::vector<engine::LayerCost> costs = engine::layer_costs(model);
-    std::cout << "| # | layer | kernel | MACs | flash bytes | live SRAM bytes | scratch bytes |"
+    const engine::InstructionEstimate estimate = engine::estimate_instructions(model);
+    std::cout << "| # | layer | kernel | MACs | flash bytes | live SRAM bytes | scratch bytes | est. instructions |"
               << (profile ? " instructions | instructions/MAC |" : "") << "\n"
-              << "| ---: | --- | --- | ---: | ---: | ---: | ---: |" << (profile ? " ---: | ---: |" : "") << "\n";
+              << "| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |" << (profile ? " ---: | ---: |" : "") << "\n";
     for (size_t i = 0; i < costs.size(); ++i) {
         const engine::LayerCost& c = costs[i];
         std::cout << "| " << i << " | " << c.name << " | " << c.kernel << " | " << c.macs << " | " << c.flash_bytes
-                  << " | " << c.live_bytes << " | " << c.scratch_bytes << " |";
+                  << " | " << c.live_bytes << " | " << c.scratch_bytes << " | " << estimate.layers[i] << " |";
         if (profile) {
             const std::optional<int64_t>& n = profile->layers[i].instructions;
             std::cout << " " << (n ? std::to_string(*n) : "-") << " | " << (n ? per_mac(*n, c.macs) : "-") << " |";
@@ -79,12 +81,14 @@ void run_profile(const ProfileOptions& o)
     std::cout << "total: " << costs.size() << " layers; arena " << r.arena_bytes << " bytes (peak SRAM) + "
               << target.reserved_sram << " reserved of " << target.sram_bytes << "; constants " << r.constant_bytes
               << " bytes (flash) + " << target.reserved_flash << " reserved of " << target.flash_bytes << "; "
-              << r.macs << " MACs\n"
+              << r.macs << " MACs; " << r.instructions << " instructions estimated (engine/instruction_model.h)\n"
               << (fits(r, target) ? "fits " + target.name + "\n"
                                   : "DOES NOT FIT " + target.name + ":\n" + describe_misfit(r, target) + "\n");
     if (profile && profile->profiled()) {
-        std::cout << "instructions: " << *profile->total_instructions << " per inference, "
-                  << per_mac(*profile->total_instructions, r.macs) << " per MAC\n";
+        const int64_t measured = *profile->total_instructions;
+        std::cout << "instructions: " << measured << " per inference, " << per_mac(measured, r.macs)
+                  << " per MAC; the estimate is off by " << std::fixed << std::setprecision(1)
+                  << 100.0 * static_cast<double>(r.instructions - measured) / static_cast<double>(measured) << "%\n";
     } else if (profile) {
         std::cout << "instructions: not in --qemu-output '" << o.qemu_output
                   << "' (the QEMU firmware build prints them, the host build does not)\n";

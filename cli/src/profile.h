@@ -8,12 +8,13 @@
 #include <cstdint>
 #include <string>
 
+#include "target_flags.h"
+
 namespace tinyformer::cli {
 
 struct ProfileOptions {
     std::string onnx;                   // required: an int8 QDQ ONNX model
-    std::string target = "stm32f746";   // toolkit::mcu_target_names(); ignored with explicit limits
-    int64_t sram_kb = 0, flash_kb = 0;  // explicit limits (both or neither)
+    TargetFlags target;                 // --target, --sram-kb / --flash-kb, latency bounds
     std::string qemu_output;            // optional: the firmware's output for this model
 };
 

@@ -152,7 +152,8 @@ void write_report(const json& summary, const SearchStore& store, const engine::C
     const json& t = summary.at("target");
     report.target = custom_target(t.at("name").get<std::string>(), t.at("sram_bytes").get<int64_t>(),
                                   t.at("flash_bytes").get<int64_t>(), t.at("reserved_sram").get<int64_t>(),
-                                  t.at("reserved_flash").get<int64_t>(), t.at("max_macs").get<int64_t>());
+                                  t.at("reserved_flash").get<int64_t>(), t.at("max_macs").get<int64_t>(),
+                                  t.value("max_instructions", int64_t{0}));
     report.clock_hz = kClockHz;
     report.preset = summary.at("preset").get<std::string>();
     report.seed = summary.at("seed").get<uint64_t>();
@@ -309,7 +310,7 @@ void run_search(const SearchOptions& o)
     }
     TF_CHECK(budget.validation > 0.0 && budget.validation < 1.0, "validation = ", budget.validation,
              " must be in (0, 1): the search stages score candidates on held-out training images");
-    const McuTarget target = target_of(o.target, o.sram_kb, o.flash_kb, o.max_macs);
+    const McuTarget target = target_of(o.target);
     const fs::path out(o.out);
     if (o.fresh) {
         for (const char* name : {"search.db", "search.db-wal", "search.db-shm", "work", "compression"}) {
@@ -347,6 +348,9 @@ void run_search(const SearchOptions& o)
               << " flash (reserving " << kb(target.reserved_sram) << " / " << kb(target.reserved_flash)
               << " for stack, runtime and code)"
               << (target.max_macs > 0 ? ", at most " + std::to_string(target.max_macs) + " MACs per inference" : "")
+              << (target.max_instructions > 0
+                      ? ", at most " + std::to_string(target.max_instructions) + " estimated instructions per inference"
+                      : "")
               << "; preset " << budget.preset << ", seed " << o.seed << "\n"
               << std::flush;
 
@@ -401,6 +405,9 @@ void run_search(const SearchOptions& o)
                           {"reserved_sram", target.reserved_sram},
                           {"reserved_flash", target.reserved_flash},
                           {"max_macs", target.max_macs}};
+    if (target.max_instructions > 0) {  // only when set: a store from before the bound existed still resumes
+        settings["target"]["max_instructions"] = target.max_instructions;
+    }
     settings["budget"] = budget_json(budget);
     settings["space"] = space_json(space);
     const RunSettings run{o.seed, settings.dump()};
@@ -480,9 +487,11 @@ void run_search(const SearchOptions& o)
         r.stage = "compression";
         r.key = chosen_json;
         r.config_json = chosen_json;
-        r.arena_bytes = compiled.arena_bytes();
-        r.constant_bytes = compiled.constant_bytes();
-        r.macs = compiled.total_macs();
+        const Resources cost = resources_of(compiled);
+        r.arena_bytes = cost.arena_bytes;
+        r.constant_bytes = cost.constant_bytes;
+        r.macs = cost.macs;
+        r.latency_instructions = cost.instructions;
         r.accuracy_fp32 = result.dense.accuracy;
         if (result.pruned) {
             r.accuracy_pruned = result.pruned->accuracy;
@@ -519,6 +528,7 @@ void run_search(const SearchOptions& o)
     summary["arena_bytes"] = real.arena_bytes;
     summary["constant_bytes"] = real.constant_bytes;
     summary["macs"] = real.macs;
+    summary["estimated_instructions"] = real.instructions;
     summary["fits"] = fits(real, target);
     summary["onnx"] = result.onnx_path;
     summary["expected_output"] = expected;
@@ -538,7 +548,10 @@ void run_search(const SearchOptions& o)
               << percent(result.fp32_final()) << "\n"
               << "peak SRAM (arena): " << real.arena_bytes << " bytes + " << target.reserved_sram << " reserved of "
               << target.sram_bytes << "; flash (constants): " << real.constant_bytes << " bytes + "
-              << target.reserved_flash << " reserved of " << target.flash_bytes << "; " << real.macs << " MACs\n"
+              << target.reserved_flash << " reserved of " << target.flash_bytes << "; " << real.macs << " MACs, "
+              << real.instructions << " instructions estimated ("
+              << std::setprecision(1) << 1e3 * static_cast<double>(real.instructions) / kClockHz << " ms at "
+              << std::setprecision(0) << kClockHz / 1e6 << " MHz)\n"
               << (fits(real, target) ? "fits " : "DOES NOT FIT ") << target.name << "\n"
               << "firmware C in " << (out / "c").string() << "; expected firmware " << expected << "\n"
               << "report: " << (out / "report.html").string() << "\n";

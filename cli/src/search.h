@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <string>
 
+#include "target_flags.h"
+
 #include "tinyformer/toolkit/evolution.h"
 #include "tinyformer/toolkit/search_space.h"
 
@@ -56,9 +58,7 @@ void apply_config_file(const std::string& path, SearchBudget& budget);
 struct SearchOptions {
     std::string dataset = "fashion-mnist";
     std::string data_dir;  // "" = the dataset's default
-    std::string target = "stm32f746";
-    int64_t sram_kb = 0, flash_kb = 0;  // explicit limits (both or neither)
-    int64_t max_macs = 0;               // optional latency bound (MACs per inference)
+    TargetFlags target;                 // --target, --sram-kb / --flash-kb, latency bounds
     std::string preset = "quick";
     std::string config_file;
     std::string out;  // required: search.db, work/, model.onnx, c/, report.html, search.json

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "tinyformer/engine/compiled_model.h"
+#include "tinyformer/engine/instruction_model.h"
 #include "tinyformer/engine/model_report.h"
 #include "tinyformer/engine/onnx_import.h"
 #include "tinyformer/toolkit/architecture.h"
@@ -237,6 +238,12 @@ TEST(AnalyzeCommand, PrintsTheRoundAndTheVerdict)
     EXPECT_NE(text.find(WEXITSTATUS(status) == 0 ? "accepted after 1 round" : "not accepted after 1 round"),
               std::string::npos)
         << text;
+
+    // A latency bound no path meets: none of the samples fits.
+    run(std::string(TF_TINYFORMER_EXE) + " analyze --dataset fashion-mnist --samples 12 --rounds 1 "
+        "--max-instructions 1000",
+        log);
+    EXPECT_NE(read_text(log).find(" 0 of 12 samples fit"), std::string::npos) << read_text(log);
 
     EXPECT_NE(run(std::string(TF_TINYFORMER_EXE) + " analyze --target esp32", log), 0);
     EXPECT_NE(read_text(log).find("stm32f746"), std::string::npos) << read_text(log);
@@ -698,6 +705,10 @@ TEST_F(StageCommandsTest, DeployEmitsCThatPrintsTheInterpreterBytes)
     EXPECT_NE(log.find("peak SRAM (arena): " + std::to_string(model.arena_bytes()) + " bytes"), std::string::npos)
         << log;
     EXPECT_NE(log.find("fits stm32f746"), std::string::npos) << log;
+    EXPECT_NE(log.find(std::to_string(tinyformer::engine::estimate_instructions(model).total) +
+                       " Cortex-M7 instructions estimated"),
+              std::string::npos)
+        << log;
     EXPECT_NE(log.find("scripts/firmware_check.sh " + out.string() + " tinyformer_model"), std::string::npos) << log;
     expect_host_c_prints_expected_output(out, out);
 }
@@ -727,12 +738,17 @@ TEST_F(StageCommandsTest, ProfileListsEveryLayerWithTheCompiledTotals)
               0)
         << read_text(root_ / "profile.log");
     const std::string log = read_text(root_ / "profile.log");
+    const tinyformer::engine::InstructionEstimate estimate = tinyformer::engine::estimate_instructions(model);
     for (size_t i = 0; i < model.layers.size(); ++i) {
         const tinyformer::engine::Layer& l = model.layers[i];
         const std::string row = "| " + std::to_string(i) + " | " + l.name + " | " +
                                 tinyformer::engine::kernel_name(l) + " | " + std::to_string(l.macs) + " | " +
                                 std::to_string(l.weight_bytes) + " | ";
         EXPECT_NE(log.find(row), std::string::npos) << "layer " << i << ": no row starting " << row << "\n" << log;
+        EXPECT_NE(log.find(" | " + std::to_string(l.scratch_bytes) + " | " + std::to_string(estimate.layers[i]) +
+                           " | " + std::to_string(2 * l.macs + 100) + " | "),
+                  std::string::npos)
+            << "layer " << i << ": scratch, estimated and measured instructions\n" << log;
         EXPECT_NE(log.find(" | " + std::to_string(2 * l.macs + 100) + " | "), std::string::npos)
             << "layer " << i << "'s instructions\n" << log;
     }
@@ -742,7 +758,10 @@ TEST_F(StageCommandsTest, ProfileListsEveryLayerWithTheCompiledTotals)
         << log;
     EXPECT_NE(log.find("; constants " + std::to_string(model.constant_bytes()) + " bytes (flash)"), std::string::npos)
         << log;
-    EXPECT_NE(log.find("; " + std::to_string(model.total_macs()) + " MACs\n"), std::string::npos) << log;
+    EXPECT_NE(log.find("; " + std::to_string(model.total_macs()) + " MACs; " + std::to_string(estimate.total) +
+                       " instructions estimated"),
+              std::string::npos)
+        << log;
     std::ostringstream per_mac;
     per_mac << std::fixed << std::setprecision(2)
             << static_cast<double>(total) / static_cast<double>(model.total_macs());
@@ -790,6 +809,9 @@ TEST_F(StageCommandsTest, BadInputIsAnErrorNamingIt)
                  "--sram-kb 1 / --flash-kb 1: MCU target 'custom': the SRAM reserve");
     expect_error("deploy --onnx " + onnx() + " --sram-kb 21 --flash-kb 97" + out,
                  "' does not fit custom:\nSRAM: arena ");
+    expect_error("deploy --onnx " + onnx() + " --max-instructions 1000" + out,
+                 "' does not fit stm32f746:\ninstructions: estimated ");
+    expect_error("deploy --onnx " + onnx() + " --max-macs 10" + out, "' does not fit stm32f746:\nMACs: ");
     EXPECT_FALSE(fs::exists(root_ / "bad" / "c")) << "deploy wrote C for a model that does not fit";
     expect_error("deploy --onnx " + onnx() + " --target esp32" + out, "--target 'esp32'");
     expect_error("profile --onnx " + onnx() + " --qemu-output " + (root_ / "none.out").string(),
