@@ -93,14 +93,6 @@ toolkit::ArchConfig architecture_of(const std::string& arch)
     return {};
 }
 
-void check_input_shape(const toolkit::ArchConfig& config, const toolkit::Dataset& data, const std::string& what)
-{
-    const toolkit::ImageShape s = data.image_shape();
-    TF_CHECK(s.height == config.input_h && s.width == config.input_w && s.channels == config.input_c, what,
-             " takes ", config.input_h, "x", config.input_w, "x", config.input_c, " images; ", data.description(),
-             " has ", s.height, "x", s.width, "x", s.channels);
-}
-
 TrainingData training_data(const std::string& dataset, const std::string& data_dir, int64_t limit_train,
                            double validation, uint64_t seed)
 {

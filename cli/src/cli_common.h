@@ -40,8 +40,6 @@ engine::CompiledModel compile_onnx(const std::string& path, const std::string& f
 // (architecture_json.h), or a search.json (its "chosen" architecture).
 toolkit::ArchConfig architecture_of(const std::string& arch);
 
-// Throws engine::Error naming `what` unless `config` takes the images of `data`.
-void check_input_shape(const toolkit::ArchConfig& config, const toolkit::Dataset& data, const std::string& what);
 
 // The training images of a run: the dataset's training split (its first
 // `limit_train`), less a `validation` fraction held out (seeded); the

@@ -14,6 +14,7 @@
 #include "cli_common.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/engine/interpreter.h"
+#include "tinyformer/toolkit/candidate.h"
 #include "tinyformer/toolkit/dataset_loader.h"
 #include "tinyformer/toolkit/quantize.h"
 #include "tinyformer/toolkit/trainer.h"

@@ -14,6 +14,7 @@
 #include "../common/synthetic_datasets.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/toolkit/architecture_json.h"
+#include "tinyformer/toolkit/candidate.h"
 #include "tinyformer/toolkit/sparse_nas.h"
 
 namespace tinyformer::toolkit {
@@ -129,6 +130,23 @@ TEST_F(SparseNasTest, TrainsOnlyFittingCandidatesRecordsThemAndResumes)
     EXPECT_EQ(static_cast<int64_t>(again.evolution.history.size()), records);
     EXPECT_EQ(to_json(again.best), to_json(first.best));
     EXPECT_EQ(again.evolution.best.score, first.evolution.best.score);
+}
+
+// The candidate stages refuse images of another shape, naming both.
+TEST_F(SparseNasTest, ACandidateOfAnotherInputShapeIsAnError)
+{
+    ArchConfig config = space_.decode_path(supernet_, std::vector<int32_t>(space_.path_genes(supernet_).size(), 0));
+    config.input_h = config.input_w = 32;
+    config.input_c = 3;
+    SinglePathModel wrong(config, ModelOptions{true, 1});
+    try {
+        train_and_compress(wrong, data_, options_.candidate);
+        FAIL() << "no error for 32x32x3 model on 28x28x1 images";
+    } catch (const engine::Error& e) {
+        const std::string what = e.what();
+        EXPECT_NE(what.find("candidate: the model takes 32x32x3 images; "), std::string::npos) << what;
+        EXPECT_NE(what.find(" has 28x28x1"), std::string::npos) << what;
+    }
 }
 
 TEST_F(SparseNasTest, ATargetNothingFitsIsAnError)

@@ -15,6 +15,14 @@
 namespace tinyformer::toolkit {
 namespace fs = std::filesystem;
 
+void check_input_shape(const ArchConfig& config, const Dataset& data, const std::string& what)
+{
+    const ImageShape s = data.image_shape();
+    TF_CHECK(s.height == config.input_h && s.width == config.input_w && s.channels == config.input_c, what,
+             " takes ", config.input_h, "x", config.input_w, "x", config.input_c, " images; ", data.description(),
+             " has ", s.height, "x", s.width, "x", s.channels);
+}
+
 namespace {
 
 bool has_layernorm(const engine::CompiledModel& model)
@@ -30,10 +38,7 @@ fs::path prepare(const CandidateData& d, const CandidateOptions& o, const ArchCo
 {
     TF_CHECK(d.train && d.train->size() > 0, "candidate: training data is required (",
              d.train ? d.train->size() : 0, " images)");
-    const ImageShape s = d.train->image_shape();
-    TF_CHECK(s.height == config.input_h && s.width == config.input_w && s.channels == config.input_c,
-             "candidate: the model takes ", config.input_h, "x", config.input_w, "x", config.input_c, " images, ",
-             d.train->description(), " has ", s.height, "x", s.width, "x", s.channels);
+    check_input_shape(config, *d.train, "candidate: the model");
     TF_CHECK(o.batch_size >= 1, "candidate: batch_size = ", o.batch_size, " must be >= 1");
     TF_CHECK(o.threads >= 0, "candidate: threads = ", o.threads, " must be >= 0");
     TF_CHECK(o.calibration_batches >= 1, "candidate: calibration_batches = ", o.calibration_batches, " must be >= 1");

@@ -96,4 +96,8 @@ std::string export_int8(SinglePathModel& model, const CandidateData& data, const
 // engine::Error for unusable options or data (naming them) and when a step fails.
 CandidateResult train_and_compress(SinglePathModel& model, const CandidateData& data, const CandidateOptions& options);
 
+// Throws engine::Error naming `what` unless `config` takes the images of `data`
+// (every stage above checks its training images with it).
+void check_input_shape(const ArchConfig& config, const Dataset& data, const std::string& what);
+
 }  // namespace tinyformer::toolkit
