@@ -16,6 +16,7 @@
 #include "../../toolkit/src/svg_plot.h"  // private to tf_search: the scale the report draws with
 #include "../common/error_of.h"
 #include "tinyformer/engine/error.h"
+#include "tinyformer/engine/instruction_model.h"
 #include "tinyformer/toolkit/architecture_json.h"
 #include "tinyformer/toolkit/search_report.h"
 
@@ -297,6 +298,12 @@ TEST(SearchReport, ShowsEveryLayerOfTheChosenModelAndItsProfile)
         }
     }
     EXPECT_EQ(count_of(html, "<rect class=\"bar-block") + count_of(html, "<rect class=\"bar-dense"), prunable);
+    // The summary names the instruction model's estimate beside the measured count.
+    std::string estimated = std::to_string(engine::estimate_instructions(f.model).total);
+    for (int i = static_cast<int>(estimated.size()) - 3; i > 0; i -= 3) {
+        estimated.insert(static_cast<size_t>(i), ",");
+    }
+    EXPECT_NE(html.find("measured under QEMU; estimated " + estimated + " ("), std::string::npos) << estimated;
     // The summary's time at 216 MHz: instructions / 216e6 s.
     const double ms = 1e3 * static_cast<double>(*f.report.chosen.profile->total_instructions) / 216e6;
     EXPECT_NE(html.find(svg::number(ms, 1) + " ms at 216 MHz"), std::string::npos);

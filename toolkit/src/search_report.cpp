@@ -123,11 +123,10 @@ std::string summary_card(const SearchReport& r)
     int64_t instructions = estimated;
     if (c.profile && c.profile->profiled()) {
         instructions = *c.profile->total_instructions;
+        const double off = 100.0 * static_cast<double>(estimated - instructions) /
+                           static_cast<double>(std::max<int64_t>(1, instructions));
         compute_detail += " · measured under QEMU; estimated " + grouped(estimated) + " (" +
-                          svg::number(100.0 * static_cast<double>(estimated - instructions) /
-                                          static_cast<double>(std::max<int64_t>(1, instructions)),
-                                      1) +
-                          "%)";
+                          (off >= 0.0 ? "+" : "") + svg::number(off, 1) + "%)";
     } else {
         compute_detail += " · estimated by the instruction model (not profiled on the target)";
     }
