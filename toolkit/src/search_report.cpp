@@ -245,7 +245,7 @@ std::string best_candidates(const SearchReport& r)
                std::to_string(by_status[RecordStatus::Failed]) + " failed), " + svg::number(seconds, 1) +
                " s of evaluation. The best " + std::to_string(std::min(kBestPerStage, records.size())) +
                " by score:</p>\n<table>\n<tr><th>#</th><th>iter.</th><th class=\"config\">config</th><th>arena KB</th>"
-               "<th>flash KB</th><th>M MACs</th><th>fp32</th><th>pruned</th><th>int8</th><th>score</th><th>s</th>"
+               "<th>flash KB</th><th>M MACs</th><th>M instr. (est.)</th><th>fp32</th><th>pruned</th><th>int8</th><th>score</th><th>s</th>"
                "<th>status</th></tr>\n";
         for (size_t i = 0; i < std::min(kBestPerStage, records.size()); i++) {
             const SearchRecord& c = *records[i];
@@ -254,7 +254,8 @@ std::string best_candidates(const SearchReport& r)
                    "</td><td class=\"config\"><code>" + html_escape(config_summary(c)) + "</code></td><td>" +
                    optional_kb(c.arena_bytes) + "</td><td>" + optional_kb(c.constant_bytes) + "</td><td>" +
                    (c.macs ? fixed(static_cast<double>(*c.macs) / 1e6, 2) : "–") + "</td><td>" +
-                   percent(c.accuracy_fp32) + "</td><td>" + percent(c.accuracy_pruned) + "</td><td>" +
+                   (c.latency_instructions ? fixed(static_cast<double>(*c.latency_instructions) / 1e6, 2) : "–") +
+                   "</td><td>" + percent(c.accuracy_fp32) + "</td><td>" + percent(c.accuracy_pruned) + "</td><td>" +
                    percent(c.accuracy_int8) + "</td><td>" +
                    (c.score && std::isfinite(*c.score) ? fixed(*c.score, 4) : "–") + "</td><td>" +
                    fixed(c.seconds, 1) + "</td><td" + (over ? " class=\"over\"" : "") + ">" +

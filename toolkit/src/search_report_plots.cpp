@@ -75,6 +75,7 @@ bool is_infeasible(const SearchRecord& record, const McuTarget& target)
     r.arena_bytes = record.arena_bytes.value_or(0);
     r.constant_bytes = record.constant_bytes.value_or(0);
     r.macs = record.macs.value_or(0);
+    r.instructions = record.latency_instructions.value_or(0);
     return !fits(r, target);
 }
 
