@@ -153,6 +153,11 @@ TEST_F(SparseNasTest, ATargetNothingFitsIsAnError)
 {
     const McuTarget tiny = custom_target("tiny", 21 * 1024, 97 * 1024);  // 1 KB for the arena and the constants
     EXPECT_THROW(select_sparse_path(space_, supernet_, nullptr, tiny, data_, options_), engine::Error);
+    // Room for the memory, but a latency bound below every path's estimated instructions.
+    McuTarget fast = mcu_target("stm32f746");
+    fast.max_instructions = 1000;
+    EXPECT_THROW(select_sparse_path(space_, supernet_, nullptr, fast, data_, options_), engine::Error);
+    EXPECT_FALSE(fs::exists(root_ / "work")) << "a candidate over the bound was trained";
 }
 
 }  // namespace
