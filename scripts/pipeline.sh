@@ -29,9 +29,7 @@ host=${HOST_BUILD:-build/cli-host}
 m7=${M7_BUILD:-build/cli-m7}
 jobs=${JOBS:-1}
 
-echo "== building tinyformer ($host)"
-cmake -S . -B "$host" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-cmake --build "$host" -j "$jobs" --target tinyformer
+sh scripts/build_tinyformer.sh "$host" "$jobs"
 mkdir -p "$out"
 
 set -- pipeline --dataset fashion-mnist --arch "$arch" --epochs "$epochs" --prune "$prune" --block "$block" \
