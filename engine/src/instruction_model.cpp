@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <limits>
 
+#include "overloaded.h"
 #include "tinyformer/engine/error.h"
 #include "tinyformer/engine/model_report.h"
 
@@ -12,12 +13,6 @@ namespace tinyformer::engine {
 
 namespace {
 
-template <class... Fs>
-struct Overloaded : Fs... {
-    using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
 
 double elements(const se_dims& d) { return double(d.n) * d.h * d.w * d.c; }
 double pixels(const se_dims& d) { return double(d.n) * d.h * d.w; }

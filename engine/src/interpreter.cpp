@@ -3,17 +3,12 @@
 #include <algorithm>
 #include <cmath>
 
+#include "overloaded.h"
 #include "tinyformer/engine/error.h"
 
 namespace tinyformer::engine {
 
 namespace {
-template <class... Fs>
-struct Overloaded : Fs... {
-    using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
 
 // LayerNorm in double on the dequantized input (InterpreterOptions::float_layernorm).
 se_status float_layernorm(const LayerNormCall& c, const int8_t* in, int8_t* out)

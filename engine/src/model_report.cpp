@@ -3,16 +3,9 @@
 #include <ostream>
 #include <sstream>
 
-namespace tinyformer::engine {
+#include "overloaded.h"
 
-namespace {
-template <class... Fs>
-struct Overloaded : Fs... {
-    using Fs::operator()...;
-};
-template <class... Fs>
-Overloaded(Fs...) -> Overloaded<Fs...>;
-}  // namespace
+namespace tinyformer::engine {
 
 std::string kernel_name(const Layer& layer)
 {
