@@ -50,6 +50,16 @@ InstructionFeatures conv_features(const Layer& layer, const ConvCall& c)
     return f;
 }
 
+// A kernel that works row by row (softmax, LayerNorm): elements in and out, and per-row set-up.
+InstructionFeatures row_wise(int32_t rows, int32_t row_size)
+{
+    InstructionFeatures f{};
+    set(f, InstructionFeature::Outputs, double(rows) * row_size);
+    set(f, InstructionFeature::Inputs, double(rows) * row_size);
+    set(f, InstructionFeature::Extra, rows);
+    return f;
+}
+
 // Dense: tokens in pairs, an odd last token alone. Sparse: groups of 4 tokens,
 // the 1-3 left one at a time.
 InstructionFeatures fc_features(const FullyConnectedCall& c)
@@ -92,54 +102,45 @@ InstructionFeatures instruction_features(const Layer& layer)
             [](const FullyConnectedCall& c) { return fc_features(c); },
             [](const AddCall& c) {
                 InstructionFeatures r{};
-                r[int(InstructionFeature::Outputs)] = c.size;
-                r[int(InstructionFeature::Inputs)] = 2.0 * c.size;
+                set(r, InstructionFeature::Outputs, c.size);
+                set(r, InstructionFeature::Inputs, 2.0 * c.size);
                 return r;
             },
             [](const PoolCall& c) {
                 InstructionFeatures r{};
-                r[int(InstructionFeature::Outputs)] = elements(c.output);
-                r[int(InstructionFeature::Inputs)] = elements(c.input);
-                r[int(InstructionFeature::Extra)] = pixels(c.output);
+                set(r, InstructionFeature::Outputs, elements(c.output));
+                set(r, InstructionFeature::Inputs, elements(c.input));
+                set(r, InstructionFeature::Extra, pixels(c.output));
                 return r;
             },
             [](const SoftmaxCall& c) {
-                InstructionFeatures r{};
-                r[int(InstructionFeature::Table)] = c.params.diff_max + 1;
-                r[int(InstructionFeature::Outputs)] = double(c.rows) * c.row_size;
-                r[int(InstructionFeature::Inputs)] = double(c.rows) * c.row_size;
-                r[int(InstructionFeature::Extra)] = c.rows;
+                InstructionFeatures r = row_wise(c.rows, c.row_size);
+                set(r, InstructionFeature::Table, c.params.diff_max + 1);
                 return r;
             },
             [&](const SeqPoolCall& c) {
                 InstructionFeatures r{};
-                r[int(InstructionFeature::Table)] = c.params.softmax.diff_max + 1;
-                r[int(InstructionFeature::Work)] = double(layer.macs);
-                r[int(InstructionFeature::Outputs)] = c.channels;
-                r[int(InstructionFeature::Inputs)] = double(c.tokens) * c.channels;
-                r[int(InstructionFeature::Extra)] = c.tokens;
+                set(r, InstructionFeature::Table, c.params.softmax.diff_max + 1);
+                set(r, InstructionFeature::Work, double(layer.macs));
+                set(r, InstructionFeature::Outputs, c.channels);
+                set(r, InstructionFeature::Inputs, double(c.tokens) * c.channels);
+                set(r, InstructionFeature::Extra, c.tokens);
                 return r;
             },
-            [](const LayerNormCall& c) {
-                InstructionFeatures r{};
-                r[int(InstructionFeature::Outputs)] = double(c.rows) * c.row_size;
-                r[int(InstructionFeature::Inputs)] = double(c.rows) * c.row_size;
-                r[int(InstructionFeature::Extra)] = c.rows;
-                return r;
-            },
+            [](const LayerNormCall& c) { return row_wise(c.rows, c.row_size); },
             [&](const AttentionCall& c) {
                 InstructionFeatures r{};
-                r[int(InstructionFeature::Table)] = c.params.softmax.diff_max + 1;
+                set(r, InstructionFeature::Table, c.params.softmax.diff_max + 1);
                 const double tokens = c.dims.tokens;
-                r[int(InstructionFeature::Work)] = double(layer.macs);
-                r[int(InstructionFeature::Outputs)] = tokens * c.dims.dim;
-                r[int(InstructionFeature::Inputs)] = 3.0 * tokens * c.dims.dim;
-                r[int(InstructionFeature::Extra)] = double(c.dims.heads) * tokens * tokens;
+                set(r, InstructionFeature::Work, double(layer.macs));
+                set(r, InstructionFeature::Outputs, tokens * c.dims.dim);
+                set(r, InstructionFeature::Inputs, 3.0 * tokens * c.dims.dim);
+                set(r, InstructionFeature::Extra, double(c.dims.heads) * tokens * tokens);
                 return r;
             },
         },
         layer.call);
-    f[int(InstructionFeature::Calls)] = 1.0;
+    set(f, InstructionFeature::Calls, 1.0);
     return f;
 }
 
