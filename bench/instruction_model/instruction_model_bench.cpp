@@ -322,15 +322,19 @@ std::string percent(double x)
 int fit(const std::string& root, const std::string& inc_path, const std::string& results_path)
 {
     std::vector<Sample> samples;
-    std::vector<std::pair<std::string, std::string>> models;  // name, set
+    struct Model {
+        std::string name, set;
+        int64_t macs = 0;
+    };
+    std::vector<Model> models;
     std::istringstream list(read_file(root + "/models.tsv"));
     std::string line;
     while (std::getline(list, line)) {
         std::istringstream fields(line);
         std::string name, set;
         fields >> name >> set;
-        models.push_back({name, set});
         const toolkit::FirmwareProfile profile = toolkit::parse_firmware_profile(read_file(root + "/" + name + ".out"));
+        models.push_back({name, set, profile.total_macs});
         std::istringstream tsv(read_file(root + "/" + name + "/features.tsv"));
         size_t i = 0;
         std::string row;
@@ -354,7 +358,10 @@ int fit(const std::string& root, const std::string& inc_path, const std::string&
         TF_CHECK(i == profile.layers.size(), "model '", name, "': ", i, " layers in features.tsv, ",
                  profile.layers.size(), " in the firmware output");
     }
-    std::map<std::string, std::string> set_of(models.begin(), models.end());
+    std::map<std::string, std::string> set_of;
+    for (const Model& m : models) {
+        set_of[m.name] = m.set;
+    }
 
     std::map<std::string, std::vector<Sample>> by_class;
     for (const Sample& s : samples) {
@@ -434,24 +441,22 @@ int fit(const std::string& root, const std::string& inc_path, const std::string&
     md << "\n| model | set | layers | MACs | measured instructions | estimated | error |\n"
        << "| --- | --- | ---: | ---: | ---: | ---: | ---: |\n";
     double worst_holdout = 0.0;
-    for (const auto& [name, set] : models) {
-        double measured = 0, estimated = 0, macs = 0;
+    for (const Model& m : models) {
+        double measured = 0, estimated = 0;
         int layers = 0;
-        const toolkit::FirmwareProfile profile = toolkit::parse_firmware_profile(read_file(root + "/" + name + ".out"));
         for (const Sample& s : samples) {
-            if (s.model == name) {
+            if (s.model == m.name) {
                 measured += s.measured;
                 estimated += estimate(s);
                 layers++;
             }
         }
-        macs = double(profile.total_macs);
         const double e = (estimated - measured) / measured;
-        if (set == "holdout") {
+        if (m.set == "holdout") {
             worst_holdout = std::max(worst_holdout, std::fabs(e));
         }
-        md << "| " << name << " | " << set << " | " << layers << " | " << std::fixed << std::setprecision(0) << macs
-           << " | " << measured << " | " << estimated << " | " << percent(e) << " |\n";
+        md << "| " << m.name << " | " << m.set << " | " << layers << " | " << std::fixed << std::setprecision(0)
+           << m.macs << " | " << measured << " | " << estimated << " | " << percent(e) << " |\n";
         md.unsetf(std::ios::fixed);
     }
     std::cout << "wrote " << inc_path << " (" << coefficients.size() << " kernel classes) and " << results_path

@@ -1,10 +1,10 @@
 #include "analyze.h"
 
-#include "cli_common.h"
-
 #include <iomanip>
 #include <iostream>
 #include <sstream>
+
+#include "cli_common.h"
 #include <vector>
 
 #include "tinyformer/engine/error.h"
@@ -57,11 +57,7 @@ int run_analyze(const AnalyzeOptions& o)
     std::cout << "== search-space analysis (Alg. 1) for " << o.dataset << " on " << target.name << ": "
               << target.sram_bytes / 1024 << " KB SRAM (" << target.reserved_sram / 1024 << " KB reserved), "
               << target.flash_bytes / 1024 << " KB flash (" << target.reserved_flash / 1024 << " KB reserved)"
-              << (target.max_macs > 0 ? ", at most " + std::to_string(target.max_macs) + " MACs" : "")
-              << (target.max_instructions > 0
-                      ? ", at most " + std::to_string(target.max_instructions) + " estimated instructions"
-                      : "")
-              << "; " << o.samples << " samples per round, seed " << o.seed << "\n"
+              << latency_bounds(target) << "; " << o.samples << " samples per round, seed " << o.seed << "\n"
               << std::flush;
     const AdjustmentResult result = analyze_and_adjust(
         space, target, analysis, o.rounds, o.min_probability, [&](const AdjustmentRound& r) {

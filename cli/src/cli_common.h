@@ -32,14 +32,12 @@ std::shared_ptr<const toolkit::Dataset> first_images(std::shared_ptr<const toolk
 // the path when it cannot be read.
 std::string read_text_file(const std::string& path, const std::string& flag);
 
-
 // An ONNX file (the int8 QDQ export) imported and compiled; errors name `flag` and the path.
 engine::CompiledModel compile_onnx(const std::string& path, const std::string& flag);
 
 // --arch: a name of architecture_names(), an architecture JSON file
 // (architecture_json.h), or a search.json (its "chosen" architecture).
 toolkit::ArchConfig architecture_of(const std::string& arch);
-
 
 // The training images of a run: the dataset's training split (its first
 // `limit_train`), less a `validation` fraction held out (seeded); the

@@ -347,11 +347,7 @@ void run_search(const SearchOptions& o)
               << "== target: " << target.name << ", " << kb(target.sram_bytes) << " SRAM, " << kb(target.flash_bytes)
               << " flash (reserving " << kb(target.reserved_sram) << " / " << kb(target.reserved_flash)
               << " for stack, runtime and code)"
-              << (target.max_macs > 0 ? ", at most " + std::to_string(target.max_macs) + " MACs per inference" : "")
-              << (target.max_instructions > 0
-                      ? ", at most " + std::to_string(target.max_instructions) + " estimated instructions per inference"
-                      : "")
-              << "; preset " << budget.preset << ", seed " << o.seed << "\n"
+              << latency_bounds(target) << "; preset " << budget.preset << ", seed " << o.seed << "\n"
               << std::flush;
 
     // Search space and its analysis (Alg. 1, eqs. 1-3).
@@ -482,16 +478,16 @@ void run_search(const SearchOptions& o)
         train_and_compress(model, CandidateData{kind, parts.train, parts.validation, test}, comp);
     const engine::CompiledModel& compiled = result.compiled;
     const std::string chosen_json = to_json(selection.best);
+    const Resources real = resources_of(compiled);
     if (!store.find("compression", chosen_json)) {
         SearchRecord r;
         r.stage = "compression";
         r.key = chosen_json;
         r.config_json = chosen_json;
-        const Resources cost = resources_of(compiled);
-        r.arena_bytes = cost.arena_bytes;
-        r.constant_bytes = cost.constant_bytes;
-        r.macs = cost.macs;
-        r.latency_instructions = cost.instructions;
+        r.arena_bytes = real.arena_bytes;
+        r.constant_bytes = real.constant_bytes;
+        r.macs = real.macs;
+        r.latency_instructions = real.instructions;
         r.accuracy_fp32 = result.dense.accuracy;
         if (result.pruned) {
             r.accuracy_pruned = result.pruned->accuracy;
@@ -505,7 +501,6 @@ void run_search(const SearchOptions& o)
     // Deploy: firmware C, the bytes it must print, the report.
     const std::string expected =
         emit_firmware_sources(compiled, (out / "c").string(), "tinyformer_search", out.string());
-    const Resources real = resources_of(compiled);
     json summary;
     summary["dataset"] = to_string(kind);
     summary["target"] = settings["target"];

@@ -26,4 +26,16 @@ toolkit::McuTarget target_of(const TargetFlags& f)
     return {};
 }
 
+std::string latency_bounds(const toolkit::McuTarget& t)
+{
+    std::string s;
+    if (t.max_macs > 0) {
+        s += ", at most " + std::to_string(t.max_macs) + " MACs per inference";
+    }
+    if (t.max_instructions > 0) {
+        s += ", at most " + std::to_string(t.max_instructions) + " estimated instructions per inference";
+    }
+    return s;
+}
+
 }  // namespace tinyformer::cli

@@ -21,4 +21,8 @@ struct TargetFlags {
 // for one explicit limit without the other, a negative bound, or an unknown name.
 toolkit::McuTarget target_of(const TargetFlags& flags);
 
+// ", at most 5000000 MACs per inference, at most ... estimated instructions per
+// inference" for the bounds `target` sets; "" when it sets none.
+std::string latency_bounds(const toolkit::McuTarget& target);
+
 }  // namespace tinyformer::cli

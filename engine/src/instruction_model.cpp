@@ -13,7 +13,6 @@ namespace tinyformer::engine {
 
 namespace {
 
-
 double elements(const se_dims& d) { return double(d.n) * d.h * d.w * d.c; }
 double pixels(const se_dims& d) { return double(d.n) * d.h * d.w; }
 double round_up(double x, double group) { return std::ceil(x / group) * group; }

@@ -51,9 +51,9 @@ SelectionResult select_sparse_path(const SearchSpace& space, const SupernetSpace
         o.work_dir = genome_work_dir(options.candidate.work_dir, options.stage, genome);
         const CandidateResult r = train_and_compress(model, data, o);
         details.config_json = to_json(config);
-        details.arena_bytes = r.compiled.arena_bytes();
-        details.constant_bytes = r.compiled.constant_bytes();
         const Resources real = resources_of(r.compiled);
+        details.arena_bytes = real.arena_bytes;
+        details.constant_bytes = real.constant_bytes;
         details.macs = real.macs;
         details.latency_instructions = real.instructions;
         details.accuracy_fp32 = r.dense.accuracy;
